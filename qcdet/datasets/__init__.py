@@ -1,0 +1,3 @@
+from .deepfake_dataset import *  # noqa: F401,F403
+from .samplers import *  # noqa: F401,F403
+from .transforms import *  # noqa: F401,F403

@@ -1,0 +1,1 @@
+from .quality_score_hook import *  # noqa: F401,F403

@@ -1,0 +1,1 @@
+from .deepfake_metric import *  # noqa: F401,F403

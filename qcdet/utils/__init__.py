@@ -1,0 +1,3 @@
+"""Utilities: safe checkpoint loading, distributed set-up."""
+from .checkpoint import *  # noqa: F401,F403
+from .distributed import *  # noqa: F401,F403
