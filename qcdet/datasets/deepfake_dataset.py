@@ -1,0 +1,187 @@
+"""One frame per record, real or fake, with the real/fake pairing FreDA and
+static quality scoring need."""
+import os.path as osp
+from typing import List, Optional, Sequence, Union
+
+import numpy as np
+from mmengine.dataset import BaseDataset
+from mmengine.fileio import load
+
+from qcdet.registry import DATASETS
+from .deepfakebench import is_deepfakebench_index, parse_deepfakebench_index
+
+__all__ = ['DeepfakeDataset']
+
+REQUIRED_KEYS = ('img_path', 'label')
+OPTIONAL_KEYS = dict(video_id=None, dataset=None, method=None, frame_idx=None,
+                     pair_path=None, static_quality=None)
+
+
+class AnnotationError(ValueError):
+    """A malformed annotation file; the message names the file and record."""
+
+
+@DATASETS.register_module()
+class DeepfakeDataset(BaseDataset):
+    """Deepfake frames from a qcdet (MMEngine-format) annotation file or a
+    DeepfakeBench JSON index.
+
+    Args:
+        ann_file (str): annotation file. MMEngine format
+            (``{"metainfo": ..., "data_list": [...]}``, see docs/contracts.md)
+            or DeepfakeBench's nested index (detected automatically).
+        data_root (str): prefix of relative ``img_path``/``pair_path``.
+        dataset_names (Sequence[str], optional): DeepfakeBench index only:
+            which top-level datasets to read (default: all).
+        split (str): DeepfakeBench index only: ``train``/``val``/``test``.
+        compression (str): DeepfakeBench index only: FF++-style compression
+            level (``c23``) where the index has one.
+        label_map (dict, optional): DeepfakeBench index only: label name →
+            0/1 (default: names containing ``real`` are 0, others 1).
+        **kwargs: the rest of :class:`mmengine.dataset.BaseDataset`.
+
+    ``dataset[(i, easy)]`` is accepted as well as ``dataset[i]``: the
+    curriculum sampler marks fakes for FreDA this way, so the decision travels
+    with the index into DataLoader workers.
+    """
+    METAINFO = dict(classes=('real', 'fake'))
+
+    def __init__(self,
+                 ann_file: str,
+                 data_root: str = '',
+                 dataset_names: Optional[Sequence[str]] = None,
+                 split: str = 'train',
+                 compression: str = 'c23',
+                 label_map: Optional[dict] = None,
+                 **kwargs):
+        self.dataset_names = dataset_names
+        self.split = split
+        self.compression = compression
+        self.label_map = label_map
+        super().__init__(ann_file=ann_file, data_root=data_root, **kwargs)
+
+    # ------------------------------------------------------------ loading
+    def load_data_list(self) -> List[dict]:
+        if not osp.isfile(self.ann_file):
+            raise FileNotFoundError(
+                f'Annotation file not found: {self.ann_file}')
+        try:
+            raw = load(self.ann_file)
+        except Exception as e:
+            raise AnnotationError(
+                f'Cannot parse annotation file {self.ann_file}: {e}') from e
+
+        if isinstance(raw, dict) and 'data_list' in raw:
+            metainfo = raw.get('metainfo', {})
+            if not isinstance(metainfo, dict):
+                raise AnnotationError(
+                    f'{self.ann_file}: "metainfo" must be a dict')
+            for k, v in metainfo.items():
+                self._metainfo.setdefault(k, v)
+            records = raw['data_list']
+            if not isinstance(records, list):
+                raise AnnotationError(
+                    f'{self.ann_file}: "data_list" must be a list')
+        elif is_deepfakebench_index(raw):
+            records = parse_deepfakebench_index(
+                raw, split=self.split, compression=self.compression,
+                dataset_names=self.dataset_names, label_map=self.label_map)
+        else:
+            raise AnnotationError(
+                f'{self.ann_file} is neither a qcdet annotation file '
+                '({"metainfo": ..., "data_list": [...]}) nor a DeepfakeBench '
+                'JSON index (dataset -> label -> split -> videos)')
+
+        data_list = [self._parse_record(r, i) for i, r in enumerate(records)]
+        self._check_video_ids(data_list)
+        return data_list
+
+    def _parse_record(self, record: dict, index: int) -> dict:
+        where = f'{self.ann_file}, record {index}'
+        if not isinstance(record, dict):
+            raise AnnotationError(f'{where}: expected a dict, got '
+                                  f'{type(record).__name__}')
+        missing = [k for k in REQUIRED_KEYS if k not in record]
+        if missing:
+            raise AnnotationError(f'{where}: missing key(s) {missing}')
+        label = record['label']
+        if isinstance(label, bool) or label not in (0, 1):
+            raise AnnotationError(
+                f'{where}: label must be 0 (real) or 1 (fake), got {label!r}')
+        info = dict(OPTIONAL_KEYS)
+        info.update(record)
+        info['label'] = int(label)
+        info['img_path'] = self._join(info['img_path'])
+        if info['pair_path']:
+            info['pair_path'] = self._join(info['pair_path'])
+        else:
+            info['pair_path'] = None
+        if info['method'] is None:
+            info['method'] = 'real' if label == 0 else 'unknown'
+        if info['dataset'] is None:
+            info['dataset'] = self._metainfo.get('dataset', 'unknown')
+        if info['video_id'] is None:
+            # frames of one folder form one video, kept apart per method
+            info['video_id'] = '/'.join(
+                (str(info['dataset']), str(info['method']),
+                 osp.dirname(record['img_path']) or record['img_path']))
+        if info['frame_idx'] is None:
+            info['frame_idx'] = index
+        return info
+
+    def _join(self, path: str) -> str:
+        if self.data_root and not osp.isabs(path):
+            return osp.join(self.data_root, path)
+        return path
+
+    def _check_video_ids(self, data_list: List[dict]) -> None:
+        """A video id naming two labels or methods would merge videos in the
+        video-level metric (FF++ ``000_003`` exists under four methods)."""
+        seen = {}
+        for info in data_list:
+            key = (info['label'], info['method'])
+            first = seen.setdefault(info['video_id'], key)
+            if first != key:
+                raise AnnotationError(
+                    f'{self.ann_file}: video_id {info["video_id"]!r} is used '
+                    f'for (label, method) {first} and {key}; video ids must '
+                    'be unique across datasets and methods')
+
+    # ------------------------------------------------------------- access
+    def full_init(self):
+        if self._fully_initialized:
+            return
+        super().full_init()
+        infos = [self.get_data_info(i) for i in range(len(self))]
+        self._labels = np.array([d['label'] for d in infos], dtype=np.int64)
+        self._methods = np.array([d['method'] for d in infos], dtype=object)
+        self._static = np.array(
+            [np.nan if d.get('static_quality') is None else
+             float(d['static_quality']) for d in infos], dtype=np.float64)
+
+    def get_labels(self) -> np.ndarray:
+        """0/1 label of every sample, for samplers and quality hooks."""
+        self.full_init()
+        return self._labels
+
+    def get_methods(self) -> np.ndarray:
+        self.full_init()
+        return self._methods
+
+    def get_static_quality(self) -> np.ndarray:
+        """Offline static quality per sample (NaN where absent)."""
+        self.full_init()
+        return self._static
+
+    def __getitem__(self, idx: Union[int, Sequence]) -> dict:
+        easy = False
+        if isinstance(idx, (tuple, list)):
+            idx, easy = idx
+        self.full_init()
+        data_info = self.get_data_info(int(idx))
+        data_info['qc_easy'] = bool(easy)
+        data = self.pipeline(data_info)
+        if data is None:
+            raise RuntimeError(
+                f'The pipeline returned None for {data_info["img_path"]}')
+        return data
