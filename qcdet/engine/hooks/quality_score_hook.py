@@ -1,0 +1,192 @@
+"""Drives quality-centric training: feedback → dynamic score → FQS →
+curriculum, once per epoch."""
+import json
+import os
+import os.path as osp
+from typing import Optional
+
+import numpy as np
+from mmengine.dist import is_main_process
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+
+from qcdet.quality import QualityScoreStore
+from qcdet.registry import HOOKS, QUALITY_EVALUATORS
+
+__all__ = ['QualityScoreHook']
+
+CKPT_KEY = 'qcdet_quality'
+
+
+def _mean(values: np.ndarray) -> Optional[float]:
+    values = values[np.isfinite(values)]
+    return round(float(values.mean()), 6) if len(values) else None
+
+
+def _json_list(values: np.ndarray) -> list:
+    return [None if not np.isfinite(v) else round(float(v), 6)
+            for v in values]
+
+
+@HOOKS.register_module()
+class QualityScoreHook(Hook):
+    """Collects each fake's feedback from the training iterations' own
+    outputs (``model.train_feedback``; no extra forward pass), recomputes FQS
+    before every epoch and hands it to the train sampler (anything with
+    ``set_scores``), logs per-method means and the hard/easy split, writes
+    ``work_dir/<out_dir>/epoch_{N}.json`` and keeps scores and curriculum in
+    checkpoints.
+
+    Args:
+        dynamic (dict): a QUALITY_EVALUATORS config turning feedback into d.
+        combiner (dict): a QUALITY_EVALUATORS config giving FQS from q and d.
+        out_dir (str): folder under the work dir for the per-epoch files.
+    """
+    priority = 'NORMAL'
+
+    def __init__(self,
+                 dynamic: dict = dict(type='ModelFeedbackEvaluator',
+                                      signal='prob'),
+                 combiner: dict = dict(type='FQSCombiner', alpha=1.0,
+                                       normalize='rank'),
+                 out_dir: str = 'quality'):
+        self.dynamic = QUALITY_EVALUATORS.build(dynamic)
+        self.combiner = QUALITY_EVALUATORS.build(combiner)
+        self.out_dir = out_dir
+        self.store: Optional[QualityScoreStore] = None
+        self.sampler = None
+
+    # ---------------------------------------------------------------- set-up
+    def before_run(self, runner) -> None:
+        loader = runner.train_dataloader
+        dataset = loader.dataset
+        for attr in ('get_labels', 'get_static_quality', 'get_methods'):
+            if not hasattr(dataset, attr):
+                raise TypeError(
+                    f'QualityScoreHook needs a training dataset with '
+                    f'{attr}() (e.g. DeepfakeDataset), got '
+                    f'{type(dataset).__name__}')
+        self.labels = dataset.get_labels()
+        self.methods = dataset.get_methods()
+        self.store = QualityScoreStore(self.labels,
+                                       dataset.get_static_quality())
+        self.sampler = loader.sampler if hasattr(loader.sampler,
+                                                 'set_scores') else None
+        if self.sampler is None:
+            runner.logger.warning(
+                'QualityScoreHook: the train sampler has no set_scores(); '
+                'scores are recorded but do not steer the curriculum. Use '
+                "sampler=dict(type='QualityCurriculumSampler').")
+        fake = self.labels == 1
+        n_static = int(np.isfinite(self.store.static[fake]).sum())
+        runner.logger.info(
+            f'QualityScoreHook: {int(fake.sum())} fakes, {n_static} with a '
+            'static quality score')
+
+    # ---------------------------------------------------------------- epochs
+    def before_train_epoch(self, runner) -> None:
+        store = self.store
+        store.fqs = self.combiner(
+            self.labels, store.static,
+            store.dynamic if np.isfinite(store.dynamic).any() else None)
+        if self.sampler is not None:
+            self.sampler.set_scores(store.fqs)
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None) -> None:
+        model = runner.model.module if is_model_wrapper(runner.model) \
+            else runner.model
+        feedback = getattr(model, 'train_feedback', None)
+        if feedback is None:
+            return
+        model.train_feedback = None  # consumed: never counted twice
+        fake = feedback['label'] == 1
+        if fake.any():
+            values = self.dynamic(feedback['fake_prob'][fake],
+                                  feedback['loss'][fake])
+            self.store.record(feedback['sample_idx'][fake], values)
+
+    def after_train_epoch(self, runner) -> None:
+        seen = self.store.end_epoch()
+        summary = self._summary(runner.epoch)
+        summary['num_fakes_with_feedback'] = seen
+        msg = ', '.join(f'{k}={v}' for k, v in summary.items()
+                        if k != 'per_method')
+        runner.logger.info(f'QualityScoreHook epoch {runner.epoch + 1}: {msg}')
+        for method, stats in summary['per_method'].items():
+            runner.logger.info(f'  {method}: {stats}')
+        for key in ('hard_fraction', 'mean_fqs'):
+            if summary.get(key) is not None:
+                runner.message_hub.update_scalar(f'quality/{key}',
+                                                 summary[key])
+        if is_main_process():
+            self._write(runner, summary)
+
+    def _easy_mask(self, epoch: int) -> Optional[np.ndarray]:
+        if self.sampler is None or not hasattr(self.sampler, 'epoch_plan'):
+            return None
+        plan = self.sampler.epoch_plan(epoch)
+        easy = np.zeros(len(self.labels), dtype=bool)
+        easy[np.asarray(plan['indices'])[np.asarray(plan['easy'])]] = True
+        return easy
+
+    def _summary(self, epoch: int) -> dict:
+        store, fake = self.store, self.labels == 1
+        easy = self._easy_mask(epoch)
+        self._last_easy = easy
+        summary = dict(epoch=epoch + 1, num_fakes=int(fake.sum()))
+        if easy is not None:
+            n_easy = int(easy[fake].sum())
+            summary.update(num_hard=int(fake.sum()) - n_easy,
+                           num_easy=n_easy,
+                           hard_fraction=round(
+                               1 - n_easy / max(int(fake.sum()), 1), 6))
+        summary['mean_fqs'] = _mean(store.fqs[fake])
+        per_method = {}
+        for method in sorted(set(self.methods[fake])):
+            m = fake & (self.methods == method)
+            stats = dict(count=int(m.sum()), static=_mean(store.static[m]),
+                         dynamic=_mean(store.dynamic[m]),
+                         fqs=_mean(store.fqs[m]))
+            if easy is not None:
+                stats['num_easy'] = int(easy[m].sum())
+            per_method[method] = stats
+        summary['per_method'] = per_method
+        return summary
+
+    def _write(self, runner, summary: dict) -> None:
+        store, fake = self.store, self.labels == 1
+        idx = np.flatnonzero(fake)
+        samples = dict(index=idx.tolist(),
+                       method=self.methods[idx].tolist(),
+                       static=_json_list(store.static[idx]),
+                       dynamic=_json_list(store.dynamic[idx]),
+                       fqs=_json_list(store.fqs[idx]))
+        if self._last_easy is not None:
+            samples['easy'] = self._last_easy[idx].tolist()
+        out_dir = osp.join(runner.work_dir, self.out_dir)
+        os.makedirs(out_dir, exist_ok=True)
+        path = osp.join(out_dir, f'epoch_{summary["epoch"]}.json')
+        tmp = path + '.tmp'
+        with open(tmp, 'w') as f:
+            json.dump(dict(summary, samples=samples), f)
+        os.replace(tmp, path)
+
+    # ----------------------------------------------------------- checkpoints
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        state = dict(store=self.store.state_dict())
+        if self.sampler is not None and hasattr(self.sampler, 'state_dict'):
+            state['sampler'] = self.sampler.state_dict()
+        checkpoint[CKPT_KEY] = state
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Only a resume restores the curriculum; ``load_from`` starts a new
+        one on the current data."""
+        state = checkpoint.get(CKPT_KEY)
+        if state is None or not getattr(runner, '_resume', False):
+            return
+        self.store.load_state_dict(state['store'])
+        if self.sampler is not None and 'sampler' in state:
+            self.sampler.load_state_dict(state['sampler'])
+        runner.logger.info('QualityScoreHook: restored quality scores and '
+                           'curriculum state from the checkpoint')
