@@ -1,0 +1,41 @@
+# The embedded synthetic demo data: `python tools/data/make_demo_data.py`
+# writes it to data/demo (no download). 64 px crops, small and fast on CPU.
+dataset_type = 'DeepfakeDataset'
+data_root = 'data/demo'
+img_size = 64
+train_pipeline = [
+    dict(type='LoadFrame'),
+    dict(type='mmcv.Resize', scale=(img_size, img_size), keep_ratio=False),
+    dict(type='mmcv.RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='PackDeepfakeInputs'),
+]
+test_pipeline = [
+    dict(type='LoadFrame'),
+    dict(type='mmcv.Resize', scale=(img_size, img_size), keep_ratio=False),
+    dict(type='PackDeepfakeInputs'),
+]
+train_dataloader = dict(
+    batch_size=32,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(type=dataset_type, data_root=data_root,
+                 ann_file='annotations/train.json', pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=64,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type=dataset_type, data_root=data_root,
+                 ann_file='annotations/val.json', test_mode=True,
+                 pipeline=test_pipeline))
+test_dataloader = dict(
+    batch_size=64,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type=dataset_type, data_root=data_root,
+                 ann_file='annotations/test.json', test_mode=True,
+                 pipeline=test_pipeline))
+val_evaluator = dict(type='DeepfakeMetric')
+test_evaluator = val_evaluator

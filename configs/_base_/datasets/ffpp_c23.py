@@ -1,0 +1,33 @@
+# FaceForensics++ c23 (all four methods + originals), official 720/140/140
+# video split. Annotation files come from tools/data/preprocess.py (or
+# tools/data/import_deepfakebench.py); change `data_root` only.
+_base_ = ['./deepfake_pipelines.py']
+dataset_type = 'DeepfakeDataset'
+data_root = 'data/ffpp_c23'
+
+train_dataloader = dict(
+    batch_size=32,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(type=dataset_type, data_root=data_root,
+                 ann_file='annotations/train.json',
+                 pipeline={{_base_.train_pipeline}}))
+val_dataloader = dict(
+    batch_size=64,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type=dataset_type, data_root=data_root,
+                 ann_file='annotations/val.json', test_mode=True,
+                 pipeline={{_base_.test_pipeline}}))
+test_dataloader = dict(
+    batch_size=64,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type=dataset_type, data_root=data_root,
+                 ann_file='annotations/test.json', test_mode=True,
+                 pipeline={{_base_.test_pipeline}}))
+val_evaluator = dict(type='DeepfakeMetric')
+test_evaluator = val_evaluator
