@@ -1,0 +1,240 @@
+import json
+import math
+
+import numpy as np
+import pytest
+from torch.utils.data import DataLoader
+
+from qcdet.datasets.samplers.pacing import get_pacing_fn
+from qcdet.datasets.samplers.quality_curriculum import (
+    QualityCurriculumSampler, selection_logits)
+from qcdet.registry import DATA_SAMPLERS
+
+
+class FrameSet:
+    """Stand-in for DeepfakeDataset: labels, and (index, easy) items."""
+
+    def __init__(self, labels):
+        self.labels = np.asarray(labels)
+
+    def __len__(self):
+        return len(self.labels)
+
+    def get_labels(self):
+        return self.labels.copy()
+
+    def __getitem__(self, item):
+        index, easy = item
+        return int(index), bool(easy)
+
+
+def keep_batch(batch):
+    return batch
+
+
+def make_sampler(num_real=20, num_fake=30, **kwargs):
+    kwargs.setdefault('seed', 0)
+    kwargs.setdefault('rank', 0)
+    kwargs.setdefault('world_size', 1)
+    kwargs.setdefault('end_epoch', 10)
+    dataset = FrameSet([0] * num_real + [1] * num_fake)
+    return QualityCurriculumSampler(dataset, **kwargs)
+
+
+def run_epoch(sampler, epoch):
+    sampler.set_epoch(epoch)
+    return list(sampler)
+
+
+def test_same_seed_and_epoch_give_same_plan():
+    assert run_epoch(make_sampler(), 3) == run_epoch(make_sampler(), 3)
+
+
+def test_epochs_and_seeds_differ():
+    sampler = make_sampler()
+    assert run_epoch(sampler, 1) != run_epoch(sampler, 2)
+    assert run_epoch(make_sampler(seed=1), 1) != run_epoch(sampler, 1)
+    easy_1 = make_sampler(pacing='constant').epoch_plan(1).easy
+    easy_2 = make_sampler(pacing='constant').epoch_plan(2).easy
+    assert not np.array_equal(easy_1, easy_2)
+
+
+def test_one_rank_visits_every_index_once():
+    sampler = make_sampler()
+    items = run_epoch(sampler, 0)
+    assert len(items) == len(sampler) == 50
+    assert sorted(i for i, _ in items) == list(range(50))
+    assert all(type(i) is int and type(e) is bool for i, e in items)
+
+
+def test_unshuffled_order_is_the_dataset_order():
+    items = run_epoch(make_sampler(shuffle=False), 2)
+    assert [i for i, _ in items] == list(range(50))
+
+
+@pytest.mark.parametrize('round_up', [True, False])
+def test_two_ranks_split_the_epoch(round_up):
+    shards = []
+    for rank in range(2):
+        sampler = make_sampler(
+            num_real=20, num_fake=31, rank=rank, world_size=2,
+            round_up=round_up)
+        shards.append(run_epoch(sampler, 4))
+        assert len(shards[-1]) == len(sampler)
+    plan = sampler.epoch_plan(4)
+    positions = [plan.order[r::2].tolist() for r in range(2)]
+    assert [[i for i, _ in s] for s in shards] == positions
+    covered = [i for s in shards for i, _ in s]
+    assert set(covered) == set(range(51))
+    if round_up:
+        assert len(shards[0]) == len(shards[1]) == 26
+    else:
+        assert [len(s) for s in shards] == [26, 25]
+        assert sorted(covered) == list(range(51))
+    # the same index carries the same decision on every rank
+    flags = {}
+    for index, easy in shards[0] + shards[1]:
+        assert flags.setdefault(index, easy) == easy
+
+
+def test_hard_count_follows_pacing_and_reals_are_never_easy():
+    sampler = make_sampler(num_real=20, num_fake=37, pacing='root',
+                           start_fraction=0.25, end_epoch=6)
+    pacing = get_pacing_fn('root')
+    for epoch in range(9):
+        expected = math.floor(pacing(epoch, 0.25, 6) * 37 + 0.5)
+        items = run_epoch(sampler, epoch)
+        hard = [i for i, easy in items if i >= 20 and not easy]
+        assert len(hard) == expected
+        assert not any(easy for i, easy in items if i < 20)
+        plan = sampler.epoch_plan(epoch)
+        assert (plan.num_hard, plan.num_easy) == (expected, 37 - expected)
+        assert plan.easy.sum() == 37 - expected
+    assert expected == 37
+
+
+def hard_rates(sampler, scores, epochs=range(20)):
+    """Fraction of epochs each fake was hard."""
+    sampler.set_scores(scores)
+    fakes = sampler.labels == 1
+    hard = np.zeros(len(scores))
+    for epoch in epochs:
+        hard += fakes & ~sampler.epoch_plan(epoch).easy
+    return hard[fakes] / len(epochs)
+
+
+def quality_scores(num_real, num_fake):
+    return np.concatenate(
+        [np.full(num_real, np.nan),
+         np.linspace(0, 1, num_fake)])
+
+
+def test_higher_quality_fakes_are_hard_more_often():
+    sampler = make_sampler(num_real=10, num_fake=200, pacing='constant')
+    rates = hard_rates(sampler, quality_scores(10, 200))
+    # T=1, 30% hard: expected ~0.40 (top quartile) vs ~0.21 (bottom)
+    low, high = rates[:50].mean(), rates[-50:].mean()
+    assert high > low + 0.1
+
+
+def test_low_is_hard_flips_the_preference():
+    sampler = make_sampler(num_real=10, num_fake=200, pacing='constant',
+                           direction='low_is_hard')
+    rates = hard_rates(sampler, quality_scores(10, 200))
+    assert rates[:50].mean() > rates[-50:].mean() + 0.1
+
+
+def test_no_temperature_or_no_scores_is_uniform():
+    uniform = make_sampler(num_real=10, num_fake=200, pacing='constant',
+                           temperature=None)
+    rates = hard_rates(uniform, quality_scores(10, 200))
+    assert abs(rates[:50].mean() - rates[-50:].mean()) < 0.1
+    # the draw equals the one made before any score arrived
+    unscored = make_sampler(num_real=10, num_fake=200, pacing='constant')
+    all_nan = make_sampler(num_real=10, num_fake=200, pacing='constant')
+    all_nan.set_scores(np.full(210, np.nan))
+    for epoch in range(3):
+        expected = unscored.epoch_plan(epoch).easy
+        assert np.array_equal(uniform.epoch_plan(epoch).easy, expected)
+        assert np.array_equal(all_nan.epoch_plan(epoch).easy, expected)
+
+
+def test_selection_logits_use_ranks():
+    logits = selection_logits(np.array([10., 20., 30.]), temperature=0.5)
+    np.testing.assert_allclose(logits, [0., 1., 2.])
+    rescaled = selection_logits(np.array([10., 20., 30.]) * 7 - 3, 0.5)
+    np.testing.assert_allclose(rescaled, logits)
+    ties = selection_logits(np.array([1., 1., 5.]), temperature=1.0)
+    np.testing.assert_allclose(ties, [0.25, 0.25, 1.])
+    with_nan = selection_logits(np.array([1., np.nan, 2., 3., 4.]), 1.0)
+    assert with_nan[1] == pytest.approx(np.median(with_nan[[0, 2, 3, 4]]))
+    flipped = selection_logits(np.array([10., 20., 30.]), 1.0, 'low_is_hard')
+    np.testing.assert_allclose(flipped, [1., 0.5, 0.])
+    assert not selection_logits(np.array([1., 2.]), None).any()
+
+
+def test_state_dict_round_trip_continues_the_curriculum():
+    first = make_sampler(seed=3)
+    first.set_scores(quality_scores(20, 30))
+    first.set_epoch(4)
+    state = json.loads(json.dumps(first.state_dict()))  # plain values
+    resumed = make_sampler(seed=99)
+    resumed.load_state_dict(state)
+    assert resumed.epoch == 4
+    assert list(resumed) == list(first)
+    assert run_epoch(resumed, 5) == run_epoch(first, 5)
+    with pytest.raises(KeyError, match='scores'):
+        resumed.load_state_dict(dict(epoch=1, seed=2))
+
+
+def test_dataloader_workers_receive_index_and_flag():
+    sampler = make_sampler(num_real=13, num_fake=24)
+    sampler.set_epoch(2)
+    loader = DataLoader(
+        sampler.dataset, batch_size=5, sampler=sampler, num_workers=2,
+        collate_fn=keep_batch)
+    received = [item for batch in loader for item in batch]
+    assert received == list(sampler)
+    assert any(easy for _, easy in received)
+    assert not all(easy for i, easy in received if i >= 13)
+
+
+def test_build_from_registry_with_runner_defaults():
+    dataset = FrameSet([0, 1, 1, 0, 1])
+    sampler = DATA_SAMPLERS.build(
+        dict(type='QualityCurriculumSampler', pacing='step', num_steps=2,
+             end_epoch=4, rank=0, world_size=1),
+        default_args=dict(dataset=dataset, seed=7))
+    assert isinstance(sampler, QualityCurriculumSampler)
+    assert sampler.seed == 7 and len(sampler) == 5
+
+
+def test_bad_input_raises_clear_errors():
+    with pytest.raises(TypeError, match='get_labels'):
+        QualityCurriculumSampler([0, 1, 1], seed=0)
+    with pytest.raises(ValueError, match='index 2'):
+        QualityCurriculumSampler(FrameSet([0, 1, 2]), seed=0)
+    with pytest.raises(ValueError, match='expected'):
+        make_sampler().set_scores(np.zeros(3))
+    with pytest.raises(ValueError, match='direction'):
+        make_sampler(direction='up')
+    with pytest.raises(KeyError, match='valid names'):
+        make_sampler(pacing='cosine')
+    with pytest.raises(TypeError):
+        make_sampler(pacing='linear', num_steps=3)
+    with pytest.raises(ValueError, match='temperature'):
+        make_sampler(temperature=0)
+    with pytest.raises(ValueError, match='rank'):
+        make_sampler(rank=2, world_size=2)
+
+
+def test_end_epoch_defaults_to_two_thirds_of_the_schedule():
+    sampler = make_sampler(end_epoch=None)
+    with pytest.raises(RuntimeError, match='set_max_epochs'):
+        sampler.epoch_plan(0)
+    sampler.set_max_epochs(12)
+    assert sampler.end_epoch == 8
+    assert sampler.hard_fraction(8) == 1.0 > sampler.hard_fraction(7)
+    explicit = make_sampler(end_epoch=3)
+    explicit.set_max_epochs(12)
+    assert explicit.end_epoch == 3
