@@ -4,16 +4,18 @@
 img_size = 256
 train_pipeline = [
     dict(type='LoadFrame'),
-    dict(type='mmcv.Resize', scale=(img_size, img_size), keep_ratio=False),
-    dict(type='mmcv.RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='RandomColorJitter', brightness=0.1, contrast=0.1,
-         saturation=0.1, hue=0.0, prob=0.5),
+    # FreDA: acts only on fakes the QualityCurriculumSampler marks "easy"
+    dict(type='FreqAugment', mask_shape='circle', radius_ratio=0.1, prob=1.0),
+    dict(type='Resize', scale=(img_size, img_size), keep_ratio=False),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='mmpretrain.ColorJitter', brightness=0.1, contrast=0.1,
+         saturation=0.1, backend='cv2'),
     dict(type='RandomGaussianBlur', sigma_range=(0.1, 2.0), prob=0.1),
     dict(type='RandomJPEGCompression', quality_range=(40, 100), prob=0.5),
     dict(type='PackDeepfakeInputs'),
 ]
 test_pipeline = [
     dict(type='LoadFrame'),
-    dict(type='mmcv.Resize', scale=(img_size, img_size), keep_ratio=False),
+    dict(type='Resize', scale=(img_size, img_size), keep_ratio=False),
     dict(type='PackDeepfakeInputs'),
 ]

@@ -5,13 +5,15 @@ data_root = 'data/demo'
 img_size = 64
 train_pipeline = [
     dict(type='LoadFrame'),
-    dict(type='mmcv.Resize', scale=(img_size, img_size), keep_ratio=False),
-    dict(type='mmcv.RandomFlip', prob=0.5, direction='horizontal'),
+    # FreDA: acts only on fakes the QualityCurriculumSampler marks "easy"
+    dict(type='FreqAugment', mask_shape='circle', radius_ratio=0.1, prob=1.0),
+    dict(type='Resize', scale=(img_size, img_size), keep_ratio=False),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackDeepfakeInputs'),
 ]
 test_pipeline = [
     dict(type='LoadFrame'),
-    dict(type='mmcv.Resize', scale=(img_size, img_size), keep_ratio=False),
+    dict(type='Resize', scale=(img_size, img_size), keep_ratio=False),
     dict(type='PackDeepfakeInputs'),
 ]
 train_dataloader = dict(

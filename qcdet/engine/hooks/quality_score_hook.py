@@ -77,6 +77,9 @@ class QualityScoreHook(Hook):
                 'QualityScoreHook: the train sampler has no set_scores(); '
                 'scores are recorded but do not steer the curriculum. Use '
                 "sampler=dict(type='QualityCurriculumSampler').")
+        if self.sampler is not None and hasattr(self.sampler,
+                                                'set_max_epochs'):
+            self.sampler.set_max_epochs(runner.max_epochs)
         fake = self.labels == 1
         n_static = int(np.isfinite(self.store.static[fake]).sum())
         runner.logger.info(
@@ -125,10 +128,7 @@ class QualityScoreHook(Hook):
     def _easy_mask(self, epoch: int) -> Optional[np.ndarray]:
         if self.sampler is None or not hasattr(self.sampler, 'epoch_plan'):
             return None
-        plan = self.sampler.epoch_plan(epoch)
-        easy = np.zeros(len(self.labels), dtype=bool)
-        easy[np.asarray(plan['indices'])[np.asarray(plan['easy'])]] = True
-        return easy
+        return np.asarray(self.sampler.epoch_plan(epoch).easy, dtype=bool)
 
     def _summary(self, epoch: int) -> dict:
         store, fake = self.store, self.labels == 1
