@@ -30,7 +30,9 @@ def _history_buffer_getattr(obj, name):
     """Stands in for ``getattr`` while unpickling: MMEngine's message hub
     pickles HistoryBuffer's statistics methods as ``getattr(HistoryBuffer,
     name)``; that lookup and nothing else is allowed."""
-    if obj is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+    allowed = {'min', 'max', 'current', 'mean',
+               *HistoryBuffer._statistics_methods}
+    if obj is HistoryBuffer and name in allowed:
         return getattr(obj, name)
     raise pickle.UnpicklingError(
         f'getattr({obj!r}, {name!r}) is not allowed in a checkpoint')

@@ -57,7 +57,8 @@ def setup_distributed(cfg: Config, launcher: str) -> Config:
         torch_dist.init_process_group(
             backend='gloo', rank=rank, world_size=world, **kwargs)
     wrapper = cfg.get('model_wrapper_cfg') or ConfigDict(
-        type='MMDistributedDataParallel', broadcast_buffers=False)
+        type='MMDistributedDataParallel',
+        find_unused_parameters=cfg.get('find_unused_parameters', False))
     wrapper['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper
     return cfg

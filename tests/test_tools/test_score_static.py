@@ -40,22 +40,32 @@ def dataset(tmp_path):
             fake = np.clip(real + noise, 0, 255).astype(np.uint8)
             cv2.imwrite(str(root / f'frames/real_{seed}.png'), real)
             cv2.imwrite(str(root / f'frames/fake_{seed}.png'), fake)
-            records.append(dict(img_path=f'frames/real_{seed}.png', label=0,
-                                method='real', pair_path=None))
-            records.append(dict(img_path=f'frames/fake_{seed}.png', label=1,
-                                method=method,
-                                pair_path=f'frames/real_{seed}.png',
-                                noise=strength))
+            records.append(
+                dict(img_path=f'frames/real_{seed}.png',
+                     label=0,
+                     method='real',
+                     pair_path=None))
+            records.append(
+                dict(img_path=f'frames/fake_{seed}.png',
+                     label=1,
+                     method=method,
+                     pair_path=f'frames/real_{seed}.png',
+                     noise=strength))
     # fakes that cannot be scored
-    records.append(dict(img_path='frames/fake_1.png', label=1, method='A',
-                        pair_path=None))
-    records.append(dict(img_path='frames/fake_1.png', label=1, method='B',
-                        pair_path='frames/gone.png'))
+    records.append(
+        dict(img_path='frames/fake_1.png', label=1, method='A',
+             pair_path=None))
+    records.append(
+        dict(img_path='frames/fake_1.png',
+             label=1,
+             method='B',
+             pair_path='frames/gone.png'))
     ann = root / 'annotations' / 'train.json'
     ann.parent.mkdir()
-    ann.write_text(json.dumps(dict(
-        metainfo=dict(dataset='toy', classes=['real', 'fake']),
-        data_list=records)))
+    ann.write_text(
+        json.dumps(
+            dict(metainfo=dict(dataset='toy', classes=['real', 'fake']),
+                 data_list=records)))
     return ann
 
 
@@ -80,8 +90,10 @@ def test_scores_fallbacks_and_report(dataset):
             assert record['static_quality'] is None
             assert record['static_quality_fallback'] is False
 
-    scored = [r for r in records
-              if r['label'] == 1 and not r['static_quality_fallback']]
+    scored = [
+        r for r in records
+        if r['label'] == 1 and not r['static_quality_fallback']
+    ]
     assert len(scored) == 5
     method_a = sorted((r for r in scored if r['method'] == 'A'),
                       key=lambda r: r['noise'])
@@ -105,13 +117,17 @@ def test_scores_fallbacks_and_report(dataset):
 
 def test_constant_fallback_and_missing_fake(dataset):
     annotation = json.loads(dataset.read_text())
-    annotation['data_list'].append(dict(img_path='frames/nope.png', label=1,
-                                        method='C',
-                                        pair_path='frames/real_1.png'))
+    annotation['data_list'].append(
+        dict(img_path='frames/nope.png',
+             label=1,
+             method='C',
+             pair_path='frames/real_1.png'))
     dataset.write_text(json.dumps(annotation))
     out, report = run(dataset, fallback=0.3)
-    fallbacks = [r['static_quality'] for r in out['data_list']
-                 if r['static_quality_fallback']]
+    fallbacks = [
+        r['static_quality'] for r in out['data_list']
+        if r['static_quality_fallback']
+    ]
     assert fallbacks == [0.3, 0.3, 0.3]
     assert report['failures']['missing fake file'] == 1
 
@@ -174,8 +190,10 @@ def test_cli(dataset, capsys):
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
     out = dataset.parent / 'cli.json'
-    tool.main([str(dataset), '--out', str(out), '--backend', 'ssim',
-               '--workers', '1'])
+    tool.main([
+        str(dataset), '--out',
+        str(out), '--backend', 'ssim', '--workers', '1'
+    ])
     records = json.loads(out.read_text())['data_list']
     assert sum(r['static_quality'] is not None for r in records) == 7
     printed = capsys.readouterr().out

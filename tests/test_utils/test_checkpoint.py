@@ -12,6 +12,8 @@ from qcdet.utils.checkpoint import UnsafeCheckpointError
 def test_loads_mmengine_style_checkpoint_with_numpy_and_history(tmp_path):
     buf = HistoryBuffer()
     buf.update(0.5)
+    # a fresh process has no HistoryBuffer yet when it unpickles one
+    HistoryBuffer._statistics_methods.clear()
     ckpt = dict(state_dict={'w': torch.ones(2)},
                 meta=dict(seed=np.int64(3), arr=np.arange(3, dtype=np.float32),
                           epoch=1),

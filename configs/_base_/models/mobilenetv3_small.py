@@ -11,3 +11,6 @@ model = dict(
         model_name='mobilenetv3_small_050',
         checkpoint_path=None),
     head=dict(type='BinaryClsHead', in_channels=288, dropout=0.0))
+# timm's MobileNetV3 keeps its pre-logits `conv_head`, which feature
+# extraction never runs: DDP must not wait for its gradients.
+find_unused_parameters = True

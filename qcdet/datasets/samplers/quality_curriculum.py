@@ -113,6 +113,8 @@ class QualityCurriculumSampler(Sampler):
         direction: ``'high_is_hard'`` (a high FQS means realistic) or
             ``'low_is_hard'``.
         round_up: pad the order so every rank gets the same count.
+        use_freda: False yields every fake with ``easy=False`` although the
+            plan is still drawn and logged: the "no FreDA" ablation.
         rank, world_size: override ``get_dist_info()`` (tests, tools).
         **pacing_kwargs: extra arguments for the pacing function (``power``,
             ``num_steps``).
@@ -128,6 +130,7 @@ class QualityCurriculumSampler(Sampler):
                  temperature: Optional[float] = 1.0,
                  direction: str = 'high_is_hard',
                  round_up: bool = True,
+                 use_freda: bool = True,
                  rank: Optional[int] = None,
                  world_size: Optional[int] = None,
                  **pacing_kwargs) -> None:
@@ -160,6 +163,7 @@ class QualityCurriculumSampler(Sampler):
         self.temperature = temperature
         self.direction = direction
         self.round_up = round_up
+        self.use_freda = use_freda
         # fail now on bad pacing arguments
         self.pacing_fn(0, start_fraction, end_epoch or 1, **pacing_kwargs)
 
@@ -259,7 +263,8 @@ class QualityCurriculumSampler(Sampler):
     def __iter__(self) -> Iterator[Tuple[int, bool]]:
         plan = self.epoch_plan()
         shard = plan.order[self.rank:self.total_size:self.world_size]
-        return iter([(int(i), bool(plan.easy[i])) for i in shard])
+        easy = plan.easy if self.use_freda else np.zeros_like(plan.easy)
+        return iter([(int(i), bool(easy[i])) for i in shard])
 
     def __len__(self) -> int:
         """Items this rank yields per epoch."""

@@ -238,3 +238,13 @@ def test_end_epoch_defaults_to_two_thirds_of_the_schedule():
     explicit = make_sampler(end_epoch=3)
     explicit.set_max_epochs(12)
     assert explicit.end_epoch == 3
+
+
+def test_use_freda_false_marks_nothing_easy_but_keeps_the_plan():
+    with_freda = make_sampler(start_fraction=0.2)
+    without = make_sampler(start_fraction=0.2, use_freda=False)
+    assert any(easy for _, easy in with_freda)
+    assert not any(easy for _, easy in without)
+    assert [i for i, _ in without] == [i for i, _ in with_freda]
+    np.testing.assert_array_equal(without.epoch_plan(0).easy,
+                                  with_freda.epoch_plan(0).easy)

@@ -1,0 +1,3 @@
+# Xception on FF++ c23, trained the quality-centric way.
+_base_ = ['./baseline_xception_ffpp.py', './_base_/qc.py']
+train_dataloader = dict(sampler={{_base_.qc_sampler}})
