@@ -1,0 +1,46 @@
+"""Every leaf config loads, takes the usual overrides and builds its model."""
+from pathlib import Path
+
+import pytest
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+
+from qcdet.registry import DATA_SAMPLERS, HOOKS, MODELS, TRANSFORMS
+
+CONFIGS = sorted(p for p in (Path(__file__).parents[1] / 'configs').rglob(
+    '*.py') if '_base_' not in p.parts)
+
+
+def test_there_are_leaf_configs():
+    names = {p.name for p in CONFIGS}
+    assert {'baseline_demo.py', 'baseline_xception_ffpp.py',
+            'baseline_effnet_ffpp.py', 'qc_demo.py', 'qc_effnet_ffpp.py',
+            'qc_xception_ffpp.py'} <= names
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.name)
+def test_config_loads_overrides_and_resolves_types(path):
+    cfg = Config.fromfile(str(path))
+    cfg.merge_from_dict({'train_cfg.max_epochs': 3})
+    assert cfg.train_cfg.max_epochs == 3
+    assert cfg.default_scope == 'qcdet'
+    # the checkpoint is chosen on the validation split
+    assert 'test' not in cfg.val_dataloader.dataset.ann_file
+    with DefaultScope.overwrite_default_scope('qcdet'):
+        for t in cfg.train_dataloader.dataset.pipeline + \
+                cfg.test_dataloader.dataset.pipeline:
+            assert TRANSFORMS.get(t['type']) is not None, t['type']
+        assert DATA_SAMPLERS.get(cfg.train_dataloader.sampler.type)
+        for hook in cfg.get('custom_hooks', []):
+            assert HOOKS.get(hook['type']) is not None
+        assert MODELS.get(cfg.model.type) is not None
+
+
+def test_qc_configs_differ_from_baselines_only_by_the_qc_block():
+    for name in ('demo', 'effnet_ffpp', 'xception_ffpp'):
+        base = Config.fromfile(f'configs/baseline_{name}.py')
+        qc = Config.fromfile(f'configs/qc_{name}.py')
+        assert qc.model == base.model
+        assert qc.train_dataloader.dataset == base.train_dataloader.dataset
+        assert qc.train_dataloader.sampler.type == 'QualityCurriculumSampler'
+        assert [h.type for h in qc.custom_hooks] == ['QualityScoreHook']

@@ -1,0 +1,121 @@
+"""QualityScoreHook on a stand-in runner: it reads the feedback the training
+step left on the model (never calling the model), turns it into FQS for the
+sampler, writes the per-epoch files and keeps its state in checkpoints."""
+import json
+import logging
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+from mmengine.logging import MessageHub
+
+from qcdet.datasets.samplers import QualityCurriculumSampler
+from qcdet.engine.hooks import QualityScoreHook
+
+LABELS = np.array([0, 0, 1, 1, 1, 1])
+STATIC = np.array([np.nan, np.nan, 0.9, 0.1, 0.5, np.nan])
+
+
+class FrameSet:
+    def __len__(self):
+        return len(LABELS)
+
+    def get_labels(self):
+        return LABELS
+
+    def get_static_quality(self):
+        return STATIC
+
+    def get_methods(self):
+        return np.array(['real', 'real', 'a', 'a', 'b', 'b'], dtype=object)
+
+
+class NoForwardModel(torch.nn.Module):
+    train_feedback = None
+
+    def forward(self, *args, **kwargs):
+        raise AssertionError('the hook must not run the model')
+
+
+def make_runner(tmp_path, resume=False):
+    dataset = FrameSet()
+    sampler = QualityCurriculumSampler(dataset, seed=0, start_fraction=0.5,
+                                       rank=0, world_size=1)
+    return SimpleNamespace(
+        train_dataloader=SimpleNamespace(dataset=dataset, sampler=sampler),
+        model=NoForwardModel(), logger=logging.getLogger('test'),
+        message_hub=MessageHub.get_instance('test_quality_hook'),
+        work_dir=str(tmp_path), epoch=0, max_epochs=3, _resume=resume)
+
+
+def feedback(idx, prob, label):
+    return dict(sample_idx=torch.tensor(idx), fake_prob=torch.tensor(prob),
+                loss=-torch.log(torch.tensor(prob)), label=torch.tensor(label))
+
+
+def run_epoch(hook, runner, batches):
+    hook.before_train_epoch(runner)
+    for i, batch in enumerate(batches):
+        runner.model.train_feedback = batch
+        hook.after_train_iter(runner, i)
+        assert runner.model.train_feedback is None  # consumed once
+    hook.after_train_epoch(runner)
+
+
+def test_epoch_cycle(tmp_path):
+    runner = make_runner(tmp_path)
+    hook = QualityScoreHook()
+    hook.before_run(runner)
+    sampler = runner.train_dataloader.sampler
+    assert sampler.end_epoch == 2  # 2/3 of max_epochs
+
+    batches = [feedback([0, 2, 3], [0.1, 0.9, 0.2], [0, 1, 1]),
+               feedback([4, 5, 2], [0.6, 0.4, 0.7], [1, 1, 1])]
+    run_epoch(hook, runner, batches)
+    # dynamic d = 1 - p_fake averaged over the epoch, fakes only
+    np.testing.assert_allclose(hook.store.dynamic,
+                               [np.nan, np.nan, 0.2, 0.8, 0.4, 0.6])
+    # epoch 1 FQS came from the static score alone (no feedback yet)
+    first = json.loads((tmp_path / 'quality' / 'epoch_1.json').read_text())
+    assert first['samples']['index'] == [2, 3, 4, 5]
+    assert first['samples']['fqs'] == [1.0, 0.0, 0.5, 0.5]
+    assert first['num_hard'] == 2 and sum(first['samples']['easy']) == 2
+    assert set(first['per_method']) == {'a', 'b'}
+
+    runner.epoch = 1
+    hook.before_train_epoch(runner)
+    # now FQS = rank(d) + rank(q) (missing q -> median)
+    np.testing.assert_allclose(sampler.scores,
+                               [np.nan, np.nan, 1, 1, 5 / 6, 7 / 6])
+    assert runner.message_hub.get_scalar('quality/hard_fraction') is not None
+
+
+def test_checkpoint_round_trip_only_on_resume(tmp_path):
+    runner = make_runner(tmp_path)
+    hook = QualityScoreHook()
+    hook.before_run(runner)
+    run_epoch(hook, runner, [feedback([2, 3], [0.9, 0.3], [1, 1])])
+    runner.train_dataloader.sampler.set_epoch(1)
+    ckpt = {}
+    hook.before_save_checkpoint(runner, ckpt)
+
+    fresh_runner = make_runner(tmp_path / 'b')
+    fresh = QualityScoreHook()
+    fresh.before_run(fresh_runner)
+    fresh.after_load_checkpoint(fresh_runner, ckpt)  # load_from: ignored
+    assert np.isnan(fresh.store.dynamic).all()
+
+    resumed_runner = make_runner(tmp_path / 'c', resume=True)
+    resumed = QualityScoreHook()
+    resumed.before_run(resumed_runner)
+    resumed.after_load_checkpoint(resumed_runner, ckpt)
+    np.testing.assert_array_equal(resumed.store.dynamic, hook.store.dynamic)
+    assert resumed_runner.train_dataloader.sampler.epoch == 1
+
+
+def test_needs_a_deepfake_dataset(tmp_path):
+    runner = make_runner(tmp_path)
+    runner.train_dataloader.dataset = [1, 2, 3]
+    with pytest.raises(TypeError, match='get_labels'):
+        QualityScoreHook().before_run(runner)
