@@ -5,5 +5,5 @@ _base_ = [
     './_base_/schedules/adam_10e.py', './_base_/default_runtime.py'
 ]
 optim_wrapper = dict(optimizer=dict(lr=1e-3, weight_decay=1e-5))
-train_cfg = dict(max_epochs=6)
+train_cfg = dict(max_epochs=12)
 default_hooks = dict(logger=dict(interval=20))

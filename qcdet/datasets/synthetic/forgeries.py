@@ -1,0 +1,205 @@
+"""Forgery families of the synthetic demo dataset.
+
+Each family turns a rendered real :class:`~.faces.Frame` into a fake that is pixel-aligned with it: the
+fake equals the real frame outside a (feathered) region mask, and inside it carries the family's
+artefact. A quality knob ``q`` in [0, 1] (1 = most realistic) sets the artefact strength through
+``level = 1 - q``; every strength is ``floor + span * level``, so artefacts shrink monotonically as q
+rises but never vanish (a detector can still learn q = 1 fakes).
+
+Randomness that is not the artefact strength (donor, warp field, pattern phase, ...) is drawn once per
+video by ``sample_params`` and is independent of q, so one frame faked at two q values differs only in
+strength. Lengths are given for 64 px images and scaled with the image size.
+"""
+import dataclasses
+from typing import Dict, Optional, Sequence
+
+import cv2
+import numpy as np
+
+from .faces import INNER_FACE_FIELDS, Frame, Identity, render_frame, sample_identity
+
+__all__ = [
+    'ForgeryFamily', 'BlendSwap', 'WarpReenact', 'Upsample', 'TextureNoise', 'FORGERY_FAMILIES', 'make_fake'
+]
+
+
+def _level(q: float) -> float:
+    if not 0 <= q <= 1:
+        raise ValueError(f'forgery quality q must be in [0, 1], got {q}')
+    return 1. - float(q)
+
+
+def _feather(mask: np.ndarray, sigma_px: float) -> np.ndarray:
+    """Softens a region mask; a larger sigma hides the seam better."""
+    if sigma_px <= 0:
+        return mask
+    return np.clip(cv2.GaussianBlur(mask, (0, 0), sigma_px), 0, 1)
+
+
+def _composite(real: np.ndarray, manipulated: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``real`` where ``mask`` is 0 (bit-exact), ``manipulated`` where it is 1."""
+    m = mask[..., None]
+    out = real.astype(np.float32) * (1 - m) + manipulated.astype(np.float32) * m
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+class ForgeryFamily:
+    """One way of making a fake from a real frame; subclasses set ``name`` and implement both methods."""
+    name = ''
+
+    def sample_params(self, rng: np.random.Generator, target: Identity,
+                      donors: Sequence[Identity] = ()) -> Dict:
+        """Per-video choices that do not depend on q."""
+        return {}
+
+    def apply(self, frame: Frame, q: float, params: Dict, rng: np.random.Generator) -> np.ndarray:
+        """Returns the fake image (H×W×3 uint8 BGR), aligned with ``frame.image``."""
+        raise NotImplementedError
+
+
+class BlendSwap(ForgeryFamily):
+    """Face swap: a donor's inner face rendered in the target's pose and blended in with a mask.
+
+    Artefacts that shrink with q: colour mismatch to the target skin, blur (resolution loss of the
+    swapped face) and a hard blending seam. Residue at q = 1: a slight colour shift and blur.
+    """
+    name = 'blend_swap'
+
+    def sample_params(self, rng, target, donors=()):
+        donors = [d for d in donors if d != target]
+        donor = donors[rng.integers(len(donors))] if donors else sample_identity(rng)
+        direction = rng.normal(0, 1, 3)
+        direction /= np.linalg.norm(direction) + 1e-6
+        return dict(donor=donor, color_shift=tuple(direction * rng.uniform(25, 45)))
+
+    def apply(self, frame, q, params, rng):
+        level = _level(q)
+        px = frame.size / 64.
+        target = frame.identity
+        residual_shift = np.asarray(params['color_shift']) * (0.15 + 0.85 * level)
+        skin = tuple(float(c) for c in np.clip(np.asarray(target.skin) + residual_shift, 0, 255))
+        hybrid = dataclasses.replace(
+            target, skin=skin, **{key: getattr(params['donor'], key) for key in INNER_FACE_FIELDS})
+        swapped = render_frame(hybrid, frame.pose, frame.size, frame.background)
+        noisy = swapped.clean + rng.normal(0, frame.noise_sigma, swapped.clean.shape).astype(np.float32)
+        blurred = cv2.GaussianBlur(noisy, (0, 0), (0.6 + 1.6 * level) * px)
+        mask = np.maximum(frame.masks['inner'], swapped.masks['inner'])
+        return _composite(frame.image, blurred, _feather(mask, (0.5 + 1.5 * q) * px))
+
+
+class WarpReenact(ForgeryFamily):
+    """Reenactment: the mouth and/or eye region is re-posed by a smooth warp and resampled.
+
+    Artefacts that shrink with q: warp displacement (shape distortion) and resampling blur, which also
+    wipes out the sensor noise there. Residue at q = 1: a sub-pixel warp and light blur.
+    """
+    name = 'warp_reenact'
+
+    def sample_params(self, rng, target, donors=()):
+        region = ('mouth', 'eyes', 'both')[rng.integers(3)]
+        field = rng.normal(0, 1, (2, 4, 4)).astype(np.float32)
+        field /= np.abs(field).max() + 1e-6
+        return dict(region=region, field=field)
+
+    def apply(self, frame, q, params, rng):
+        level = _level(q)
+        size = frame.size
+        px = size / 64.
+        if params['region'] == 'mouth':
+            region = frame.masks['mouth']
+        elif params['region'] == 'eyes':
+            region = frame.masks['eyes']
+        else:
+            region = np.maximum(frame.masks['mouth'], frame.masks['eyes'])
+        region = _feather(region, (1.0 + 1.0 * q) * px)
+        amplitude = (0.8 + 4.5 * level) * px
+        dx, dy = (cv2.resize(f, (size, size), interpolation=cv2.INTER_CUBIC) * amplitude * region
+                  for f in params['field'])
+        yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+        warped = cv2.remap(frame.image.astype(np.float32), xx + dx, yy + dy, cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_REFLECT)
+        warped = cv2.GaussianBlur(warped, (0, 0), (0.6 + 1.4 * level) * px)
+        return _composite(frame.image, warped, region)
+
+
+class Upsample(ForgeryFamily):
+    """Resolution mismatch: the face region is down-sampled and up-sampled again.
+
+    Artefacts that shrink with q: the down-sampling factor (lost detail and sensor noise, blocky/ringing
+    edges). Residue at q = 1: a factor 1.5 resampling.
+    """
+    name = 'upsample'
+    _interpolations = (cv2.INTER_LINEAR, cv2.INTER_CUBIC, cv2.INTER_NEAREST)
+
+    def sample_params(self, rng, target, donors=()):
+        return dict(interpolation=int(rng.integers(len(self._interpolations))))
+
+    def apply(self, frame, q, params, rng):
+        level = _level(q)
+        size = frame.size
+        factor = 1.5 + 3.0 * level
+        small_size = max(2, int(round(size / factor)))
+        image = frame.image.astype(np.float32)
+        small = cv2.resize(image, (small_size, small_size), interpolation=cv2.INTER_AREA)
+        interpolation = self._interpolations[params['interpolation']]
+        if interpolation == cv2.INTER_NEAREST and q > 0.5:
+            interpolation = cv2.INTER_LINEAR  # blocky up-sampling only for poor fakes
+        up = cv2.resize(small, (size, size), interpolation=interpolation)
+        mask = _feather(frame.masks['face'], (0.8 + 1.5 * q) * size / 64.)
+        return _composite(frame.image, up, mask)
+
+
+class TextureNoise(ForgeryFamily):
+    """GAN-like texture: a generated-looking face region, smooth (no sensor noise) with a periodic
+    (checkerboard / transposed-convolution) pattern.
+
+    Artefacts that shrink with q: the pattern amplitude and the smoothing. Residue at q = 1: a pattern of
+    about three grey levels (comparable to the sensor noise, but periodic) on a lightly smoothed face.
+    """
+    name = 'texture_noise'
+
+    def sample_params(self, rng, target, donors=()):
+        period = int(rng.choice([2, 2, 3, 4]))
+        tile = rng.normal(0, 1, (period, period)).astype(np.float32)
+        if period == 2:
+            tile = np.array([[1, -1], [-1, 1]], np.float32) + 0.3 * tile
+        tile -= tile.mean()
+        tile /= tile.std() + 1e-6
+        channel_gain = rng.uniform(0.5, 1.0, 3) * rng.choice([-1, 1], 3)
+        region = ('face', 'inner')[rng.integers(2)]
+        return dict(tile=tile, channel_gain=tuple(channel_gain), offset=tuple(rng.integers(0, period, 2)),
+                    region=region)
+
+    def apply(self, frame, q, params, rng):
+        level = _level(q)
+        size = frame.size
+        tile = params['tile']
+        period = tile.shape[0]
+        reps = size // period + 2
+        pattern = np.tile(tile, (reps, reps))
+        oy, ox = params['offset']
+        pattern = pattern[oy:oy + size, ox:ox + size]
+        px = size / 64.
+        amplitude = 3.0 + 15.0 * level
+        texture = pattern[..., None] * np.asarray(params['channel_gain'], np.float32) * amplitude
+        smooth = cv2.GaussianBlur(frame.image.astype(np.float32), (0, 0), (0.5 + 0.8 * level) * px)
+        mask = _feather(frame.masks[params['region']], (0.8 + 1.2 * q) * px)
+        return _composite(frame.image, smooth + texture, mask)
+
+
+FORGERY_FAMILIES = {family.name: family for family in (BlendSwap(), WarpReenact(), Upsample(), TextureNoise())}
+
+
+def make_fake(family: str,
+              frame: Frame,
+              q: float,
+              seed: int = 0,
+              params: Optional[Dict] = None,
+              donors: Sequence[Identity] = ()) -> np.ndarray:
+    """Fakes one frame with a named family; with the same ``seed`` only ``q`` changes the result."""
+    if family not in FORGERY_FAMILIES:
+        raise KeyError(f'unknown forgery family {family!r}; known: {sorted(FORGERY_FAMILIES)}')
+    impl = FORGERY_FAMILIES[family]
+    if params is None:
+        params = impl.sample_params(np.random.default_rng([seed, 0]), frame.identity, donors)
+    return impl.apply(frame, q, params, np.random.default_rng([seed, 1]))

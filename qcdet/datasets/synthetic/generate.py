@@ -1,0 +1,195 @@
+"""Writes the synthetic demo dataset to disk, laid out like a real preprocessed deepfake dataset.
+
+Layout under ``out_dir``::
+
+    real/<video>/<frame:03d>.png
+    fake/<method>/<video>/<frame:03d>.png
+    annotations/{train,val,test}.json      (MMEngine format, see docs/contracts.md)
+
+Every random draw comes from a generator seeded by ``(seed, stream, identity, video, family)``, so the
+output bytes depend only on the arguments, not on the number of workers or the order jobs finish in.
+"""
+import json
+import multiprocessing
+import os
+import os.path as osp
+import shutil
+import time
+from typing import Dict, List, Optional, Sequence
+
+import cv2
+import numpy as np
+
+from .faces import Identity, render_background, render_frame, sample_identity, sample_poses
+from .forgeries import FORGERY_FAMILIES
+
+__all__ = ['generate_demo_dataset', 'split_identities', 'format_summary', 'SPLITS']
+
+SPLITS = ('train', 'val', 'test')
+DATASET_NAME = 'demo'
+MARKER_FILE = '.qcdet_demo_data'
+_OWNED_DIRS = ('real', 'fake', 'annotations')
+# independent random streams
+_IDENTITY_STREAM, _SPLIT_STREAM, _VIDEO_STREAM, _FAKE_STREAM = range(4)
+
+
+def identity_name(index: int) -> str:
+    return f'id{index:03d}'
+
+
+def split_identities(num_identities: int, seed: int, val_fraction: float = 0.2,
+                     test_fraction: float = 0.2) -> Dict[str, List[int]]:
+    """Assigns whole identities to splits (no identity is in two splits); val/test get at least one."""
+    if num_identities < 3:
+        raise ValueError(f'need at least 3 identities (one per split), got num_identities={num_identities}')
+    order = np.random.default_rng([seed, _SPLIT_STREAM]).permutation(num_identities).tolist()
+    num_val = max(1, int(round(val_fraction * num_identities)))
+    num_test = max(1, int(round(test_fraction * num_identities)))
+    if num_val + num_test >= num_identities:
+        num_val = num_test = (num_identities - 1) // 2
+    return dict(train=sorted(order[num_val + num_test:]), val=sorted(order[:num_val]),
+                test=sorted(order[num_val:num_val + num_test]))
+
+
+def _write_png(path: str, image: np.ndarray) -> None:
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    if not cv2.imwrite(path, image):
+        raise OSError(f'could not write image {path}')
+
+
+def _write_json_atomic(path: str, obj) -> None:
+    tmp = f'{path}.tmp{os.getpid()}'
+    with open(tmp, 'w') as f:
+        json.dump(obj, f, indent=1)
+        f.write('\n')
+    os.replace(tmp, path)
+
+
+def _make_video(job: Dict) -> List[Dict]:
+    """Renders one real video and every family's fake of it; writes the frames, returns their records."""
+    out_dir, seed, size = job['out_dir'], job['seed'], job['size']
+    id_index, video_index = job['id_index'], job['video_index']
+    identity: Identity = job['identity']
+    video = f'{identity_name(id_index)}_v{video_index}'
+    rng = np.random.default_rng([seed, _VIDEO_STREAM, id_index, video_index])
+    poses = sample_poses(rng, job['frames_per_video'], size)
+    noise_sigma = float(rng.uniform(2.0, 3.0))
+    frames = [render_frame(identity, pose, size, render_background(identity, size), noise_sigma, rng)
+              for pose in poses]
+
+    records = []
+    real_paths = []
+    for frame_idx, frame in enumerate(frames):
+        rel = f'real/{video}/{frame_idx:03d}.png'
+        _write_png(osp.join(out_dir, rel), frame.image)
+        real_paths.append(rel)
+        records.append(dict(img_path=rel, label=0, video_id=f'{DATASET_NAME}/real/{video}', dataset=DATASET_NAME,
+                             method='real', frame_idx=frame_idx, identity=identity_name(id_index),
+                             pair_path=None, static_quality=None, true_quality=None))
+    for method in job['families']:
+        family = FORGERY_FAMILIES[method]
+        family_index = list(FORGERY_FAMILIES).index(method)
+        fake_rng = np.random.default_rng([seed, _FAKE_STREAM, id_index, video_index, family_index])
+        q = round(float(fake_rng.uniform(0, 1)), 4)
+        params = family.sample_params(fake_rng, identity, job['donors'])
+        for frame_idx, frame in enumerate(frames):
+            rel = f'fake/{method}/{video}/{frame_idx:03d}.png'
+            _write_png(osp.join(out_dir, rel), family.apply(frame, q, params, fake_rng))
+            records.append(dict(img_path=rel, label=1, video_id=f'{DATASET_NAME}/{method}/{video}',
+                                dataset=DATASET_NAME, method=method, frame_idx=frame_idx,
+                                identity=identity_name(id_index), pair_path=real_paths[frame_idx],
+                                static_quality=None, true_quality=q))
+    return records
+
+
+def _init_worker() -> None:
+    cv2.setNumThreads(1)
+
+
+def _prepare_out_dir(out_dir: str) -> None:
+    """Clears a previous demo dataset in ``out_dir``; refuses to touch a directory it did not create."""
+    if osp.isdir(out_dir) and os.listdir(out_dir):
+        if not osp.exists(osp.join(out_dir, MARKER_FILE)):
+            raise FileExistsError(f'{out_dir} is not empty and holds no {MARKER_FILE} marker of an earlier '
+                                  'demo dataset; refusing to overwrite it (choose another --out)')
+        for name in _OWNED_DIRS:
+            shutil.rmtree(osp.join(out_dir, name), ignore_errors=True)
+    os.makedirs(osp.join(out_dir, 'annotations'), exist_ok=True)
+    with open(osp.join(out_dir, MARKER_FILE), 'w') as f:
+        f.write('synthetic demo data written by qcdet (tools/data/make_demo_data.py)\n')
+
+
+def generate_demo_dataset(out_dir: str,
+                          seed: int = 0,
+                          num_identities: int = 100,
+                          videos_per_identity: int = 1,
+                          frames_per_video: int = 8,
+                          size: int = 64,
+                          families: Optional[Sequence[str]] = None,
+                          workers: int = 1) -> Dict:
+    """Generates the demo dataset into ``out_dir`` and returns a summary (counts per split and method).
+
+    ``out_dir`` must be empty, missing, or an earlier output of this function (which is replaced).
+    """
+    families = list(FORGERY_FAMILIES) if families is None else list(families)
+    unknown = [name for name in families if name not in FORGERY_FAMILIES]
+    if unknown:
+        raise KeyError(f'unknown forgery families {unknown}; known: {list(FORGERY_FAMILIES)}')
+    for key, value, low in (('videos_per_identity', videos_per_identity, 1),
+                            ('frames_per_video', frames_per_video, 1), ('size', size, 16), ('workers', workers, 1)):
+        if value < low:
+            raise ValueError(f'{key} must be >= {low}, got {value}')
+    splits = split_identities(num_identities, seed)
+    start = time.time()
+    out_dir = osp.abspath(out_dir)
+    _prepare_out_dir(out_dir)
+
+    identities = [sample_identity(np.random.default_rng([seed, _IDENTITY_STREAM, i])) for i in range(num_identities)]
+    split_of = {i: name for name, members in splits.items() for i in members}
+    jobs = []
+    for id_index in range(num_identities):
+        # donors for face swaps come from the same split, so no face crosses a split boundary
+        donors = [identities[j] for j in splits[split_of[id_index]] if j != id_index]
+        for video_index in range(videos_per_identity):
+            jobs.append(dict(out_dir=out_dir, seed=seed, size=size, frames_per_video=frames_per_video,
+                             id_index=id_index, video_index=video_index, identity=identities[id_index],
+                             donors=donors, families=families))
+    if workers > 1:
+        with multiprocessing.get_context().Pool(workers, initializer=_init_worker) as pool:
+            results = pool.map(_make_video, jobs, chunksize=1)
+    else:
+        results = [_make_video(job) for job in jobs]
+
+    data_lists = {name: [] for name in SPLITS}
+    for job, records in zip(jobs, results):
+        data_lists[split_of[job['id_index']]].extend(records)
+    summary = dict(out_dir=out_dir, seed=seed, size=size, families=families, num_identities=num_identities,
+                   videos_per_identity=videos_per_identity, frames_per_video=frames_per_video, splits={},
+                   annotation_files={})
+    for name in SPLITS:
+        metainfo = dict(dataset=DATASET_NAME, classes=['real', 'fake'], split=name, seed=seed, image_size=size,
+                        methods=['real'] + families)
+        path = osp.join(out_dir, 'annotations', f'{name}.json')
+        _write_json_atomic(path, dict(metainfo=metainfo, data_list=data_lists[name]))
+        counts = {method: 0 for method in ['real'] + families}
+        for record in data_lists[name]:
+            counts[record['method']] += 1
+        summary['splits'][name] = dict(identities=[identity_name(i) for i in splits[name]], frames=counts,
+                                       total=len(data_lists[name]))
+        summary['annotation_files'][name] = path
+    summary['num_frames'] = sum(split['total'] for split in summary['splits'].values())
+    summary['seconds'] = round(time.time() - start, 2)
+    return summary
+
+
+def format_summary(summary: Dict) -> str:
+    """A small table of frame counts per split and method."""
+    methods = ['real'] + list(summary['families'])
+    width = max(len(m) for m in methods + ['split']) + 2
+    lines = [f"demo dataset in {summary['out_dir']} ({summary['num_frames']} frames, "
+             f"{summary['size']}x{summary['size']} px, seed {summary['seed']}, {summary['seconds']} s)",
+             'split'.ljust(7) + 'ids'.rjust(5) + ''.join(m.rjust(width) for m in methods) + 'total'.rjust(8)]
+    for name, split in summary['splits'].items():
+        lines.append(name.ljust(7) + str(len(split['identities'])).rjust(5)
+                     + ''.join(str(split['frames'][m]).rjust(width) for m in methods) + str(split['total']).rjust(8))
+    return '\n'.join(lines)
