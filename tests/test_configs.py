@@ -41,6 +41,10 @@ def test_qc_configs_differ_from_baselines_only_by_the_qc_block():
         base = Config.fromfile(f'configs/baseline_{name}.py')
         qc = Config.fromfile(f'configs/qc_{name}.py')
         assert qc.model == base.model
+        # ... and by reading the train annotations that carry static scores
+        assert qc.train_dataloader.dataset.pop('ann_file') == \
+            'annotations/train_static.json'
+        base.train_dataloader.dataset.pop('ann_file')
         assert qc.train_dataloader.dataset == base.train_dataloader.dataset
         assert qc.train_dataloader.sampler.type == 'QualityCurriculumSampler'
         assert [h.type for h in qc.custom_hooks] == ['QualityScoreHook']

@@ -4,6 +4,10 @@
 #   _base_ = ['./baseline_xxx.py', './_base_/qc.py']
 #   train_dataloader = dict(sampler={{_base_.qc_sampler}})
 #
+# plus, for static scores, `dataset=dict(ann_file=...)` pointing at the train
+# annotations written by tools/quality/score_static.py (without them FQS uses
+# the detector's feedback only).
+#
 # Every train pipeline already holds FreqAugment right after LoadFrame; it
 # only acts on fakes the curriculum sampler marks "easy", so without this
 # block it is a no-op. Defaults and their reasons: docs/method.md.

@@ -2,6 +2,7 @@
 files that follow the pacing function, and a resume that continues the
 curriculum where it stopped."""
 import json
+import os
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from qcdet.quality import score_annotation
 EPOCHS = 3
 OPTS = {
     'train_cfg.max_epochs': EPOCHS,
-    'train_dataloader.dataset.ann_file': 'annotations/train_ssim.json',
+    'train_dataloader.dataset.ann_file': 'annotations/train_static.json',
     'train_dataloader.sampler.end_epoch': 2
 }
 
@@ -19,7 +20,7 @@ OPTS = {
 @pytest.fixture(scope='module')
 def scored_root(demo_root):
     score_annotation(str(demo_root / 'annotations' / 'train.json'),
-                     str(demo_root / 'annotations' / 'train_ssim.json'),
+                     str(demo_root / 'annotations' / 'train_static.json'),
                      dict(type='SSIMSimilarityEvaluator'),
                      progress=False)
     return demo_root
@@ -71,3 +72,19 @@ def test_resume_continues_the_curriculum(qc_run, scored_root, tmp_path, cli):
         np.array(resumed['samples']['fqs'], dtype=float),
         np.array(uninterrupted['samples']['fqs'], dtype=float))
     assert resumed['samples']['easy'] == uninterrupted['samples']['easy']
+
+
+def test_two_process_scores_are_synchronised(scored_root, tmp_path, cli):
+    """Each rank sees half of the fakes; after the all-reduce every fake has
+    feedback, and both ranks drew the same plan (disjoint shards)."""
+    work = tmp_path / 'dist'
+    out = cli.run(['bash', 'tools/dist_train.sh', 'configs/qc_demo.py', '2',
+                   '--work-dir', str(work),
+                   *cli.cfg_options(scored_root,
+                                    **dict(OPTS,
+                                           **{'train_cfg.max_epochs': 1}))],
+                  PORT=str(29700 + os.getpid() % 1000))
+    assert 'GPU number: 2' in out
+    first = epoch_file(work, 1)
+    assert first['num_fakes_with_feedback'] == first['num_fakes']
+    assert all(d is not None for d in first['samples']['dynamic'])

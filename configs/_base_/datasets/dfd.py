@@ -1,5 +1,6 @@
 # DeepFakeDetection (Google/Jigsaw) videos. A cross-dataset TEST set: only test_dataloader is defined.
-# Annotation files come from tools/data/preprocess.py; change `data_root` only.
+# Annotation file in qcdet's format (docs/contracts.md) under
+# data_root/annotations/; change `data_root` only.
 _base_ = ['./deepfake_pipelines.py']
 data_root = 'data/dfd'
 test_dataloader = dict(

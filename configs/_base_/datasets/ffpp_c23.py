@@ -1,6 +1,7 @@
 # FaceForensics++ c23 (all four methods + originals), official 720/140/140
-# video split. Annotation files come from tools/data/preprocess.py (or
-# tools/data/import_deepfakebench.py); change `data_root` only.
+# video split. Annotation files in qcdet's format (docs/contracts.md) under
+# data_root/annotations/; change `data_root` only. A DeepfakeBench JSON index
+# also works: ann_file=<index.json>, split='train', compression='c23'.
 _base_ = ['./deepfake_pipelines.py']
 dataset_type = 'DeepfakeDataset'
 data_root = 'data/ffpp_c23'
