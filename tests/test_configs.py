@@ -48,3 +48,13 @@ def test_qc_configs_differ_from_baselines_only_by_the_qc_block():
         assert qc.train_dataloader.dataset == base.train_dataloader.dataset
         assert qc.train_dataloader.sampler.type == 'QualityCurriculumSampler'
         assert [h.type for h in qc.custom_hooks] == ['QualityScoreHook']
+
+
+@pytest.mark.parametrize('name', ['ffpp_c23', 'celebdf_v2', 'dfdc', 'dfdcp',
+                                  'dfd', 'demo'])
+def test_dataset_blocks_define_a_test_set_under_their_data_root(name):
+    cfg = Config.fromfile(f'configs/_base_/datasets/{name}.py')
+    dataset = cfg.test_dataloader.dataset
+    assert dataset.data_root == cfg.data_root
+    assert dataset.ann_file == 'annotations/test.json'
+    assert dataset.test_mode and cfg.test_evaluator.type == 'DeepfakeMetric'
