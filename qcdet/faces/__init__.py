@@ -8,3 +8,4 @@ from .detectors import *  # noqa: F401,F403
 from .embedders import *  # noqa: F401,F403
 from .landmarks import *  # noqa: F401,F403
 from .optional_imports import *  # noqa: F401,F403
+from .cropping import *  # noqa: F401,F403

@@ -1,0 +1,74 @@
+"""One path from a frame to an aligned face crop, shared by data
+preprocessing and inference so both see faces the same way."""
+from typing import NamedTuple, Optional
+
+import numpy as np
+
+from .alignment import align_face, arcface_template, \
+    estimate_similarity_transform
+from .detection import FaceDetection, largest_face
+from .detectors import DlibHOGDetector, RetinaFaceDetector
+from .landmarks import DlibLandmarkPredictor, landmarks68_to_arcface5
+
+__all__ = ['FaceCrop', 'FaceCropper', 'build_face_detector']
+
+FACE_DETECTORS = {'dlib': DlibHOGDetector, 'hog': DlibHOGDetector,
+                  'retinaface': RetinaFaceDetector}
+
+
+def build_face_detector(name: str, **kwargs):
+    """``'dlib'`` (alias ``'hog'``) or ``'retinaface'``."""
+    if name not in FACE_DETECTORS:
+        raise ValueError(f'unknown face detector {name!r}; use one of '
+                         f'{sorted(FACE_DETECTORS)}')
+    return FACE_DETECTORS[name](**kwargs)
+
+
+class FaceCrop(NamedTuple):
+    image: np.ndarray       # size x size BGR crop
+    box: np.ndarray         # [x1, y1, x2, y2] in the frame
+    landmarks: np.ndarray   # (5, 2) ArcFace-order points in the frame
+    matrix: np.ndarray      # 2x3 frame -> crop similarity transform
+
+
+class FaceCropper:
+    """Detect the largest face, find ArcFace's 5 landmarks (from the detector
+    when it gives them, else dlib's 68-point predictor) and warp the face to a
+    ``size`` x ``size`` crop on the ArcFace template zoomed out by
+    ``margin`` (DeepfakeBench-like crops at ``size=256, margin=1.3``).
+
+    ``crop(frame, face=...)`` reuses a face found in another frame: a fake is
+    cropped with its real's face so that the pair stays pixel-aligned.
+    """
+
+    def __init__(self, detector: str = 'dlib', size: int = 256,
+                 margin: float = 1.3, detector_cfg: Optional[dict] = None):
+        self.detector = build_face_detector(detector, **(detector_cfg or {}))
+        self.size = size
+        self.margin = margin
+        self._landmarks68 = None
+
+    def locate(self, frame_bgr: np.ndarray) -> Optional[FaceDetection]:
+        """The largest face with ArcFace-order ``landmarks``, or None."""
+        face = largest_face(self.detector(frame_bgr))
+        if face is None:
+            return None
+        if face.landmarks is None:
+            if self._landmarks68 is None:
+                self._landmarks68 = DlibLandmarkPredictor(68)
+            face = FaceDetection(
+                box=face.box, score=face.score,
+                landmarks=landmarks68_to_arcface5(
+                    self._landmarks68(frame_bgr, face.box)))
+        return face
+
+    def crop(self, frame_bgr: np.ndarray,
+             face: Optional[FaceDetection] = None) -> Optional[FaceCrop]:
+        face = self.locate(frame_bgr) if face is None else face
+        if face is None:
+            return None
+        matrix = estimate_similarity_transform(
+            face.landmarks, arcface_template(self.size, self.margin))
+        image = align_face(frame_bgr, face.landmarks, self.size, self.margin)
+        return FaceCrop(image, np.asarray(face.box, dtype=np.float64),
+                        np.asarray(face.landmarks, dtype=np.float64), matrix)

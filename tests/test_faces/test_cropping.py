@@ -1,0 +1,29 @@
+import numpy as np
+import pytest
+from face_frames import original_video, read_frames
+
+from qcdet.faces import FaceCropper, arcface_template
+
+
+@pytest.mark.parametrize('detector', ['dlib', 'retinaface'])
+def test_crop_of_a_real_face(detector):
+    frame = read_frames(original_video('004'), [0])[0]
+    cropper = FaceCropper(detector, size=128, margin=1.3)
+    face = cropper.locate(frame)
+    assert face is not None and face.landmarks.shape == (5, 2)
+    crop = cropper.crop(frame, face)
+    assert crop.image.shape == (128, 128, 3)
+    # the transform maps the frame's landmarks onto the zoomed template
+    pts = np.c_[crop.landmarks, np.ones(5)] @ crop.matrix.T
+
+    np.testing.assert_allclose(pts, arcface_template(128, 1.3), atol=6)
+
+
+def test_a_frame_without_a_face_gives_none():
+    cropper = FaceCropper('dlib', size=64)
+    assert cropper.crop(np.full((200, 200, 3), 127, np.uint8)) is None
+
+
+def test_unknown_detector():
+    with pytest.raises(ValueError, match='unknown face detector'):
+        FaceCropper('mtcnn')
