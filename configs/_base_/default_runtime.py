@@ -19,6 +19,8 @@ env_cfg = dict(
 )
 
 vis_backends = [dict(type='LocalVisBackend')]
+# TensorBoard too (pip install tensorboard; events in <run>/vis_data):
+# vis_backends = [dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')]
 visualizer = dict(type='Visualizer', vis_backends=vis_backends)
 
 log_level = 'INFO'
