@@ -1,4 +1,10 @@
-"""Test a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [options]``."""
+"""Test a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [options]``.
+
+With ``--datasets A B ...`` the checkpoint is tested on each set in one run
+(cross-dataset testing): a table of frame/video AUC, EER, AP and ACC per set
+and their average is printed and saved as ``cross_dataset.json`` and
+``cross_dataset.csv`` in the work dir. See docs/testing_and_inference.md.
+"""
 import argparse
 import json
 import os
@@ -7,6 +13,9 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from qcdet.evaluation import (format_results_table, resolve_test_sets,
+                              results_table, run_test_sets,
+                              save_results_table)
 from qcdet.utils import setup_distributed
 
 
@@ -20,6 +29,12 @@ def parse_args():
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override config settings, e.g. test_dataloader.batch_size=64')
+    parser.add_argument(
+        '--datasets', nargs='+', metavar='SET',
+        help='test on each of these sets instead of the config\'s test set: '
+        'a configs/_base_/datasets name (e.g. celebdf_v2), NAME=DATA_ROOT, '
+        'a dataset config path or an annotation file path; with --out, '
+        'predictions go to OUT_<set>.pkl')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'],
                         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -41,6 +56,8 @@ def main():
                                 osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
     cfg.launcher = args.launcher
+    if args.datasets:
+        return test_on_datasets(cfg, args)
     if args.out:
         evaluator = cfg.test_evaluator
         metrics = evaluator if isinstance(evaluator, list) else [evaluator]
@@ -52,6 +69,25 @@ def main():
     if runner.rank == 0:
         print(json.dumps({k: round(float(v), 6) for k, v in metrics.items()},
                          indent=2))
+
+
+def test_on_datasets(cfg, args):
+    """Load the checkpoint once and test it on every ``--datasets`` set."""
+    test_sets = resolve_test_sets(args.datasets)
+    setup_distributed(cfg, args.launcher)
+    runner = Runner.from_cfg(cfg)
+    results = run_test_sets(runner, cfg, test_sets, out=args.out)
+    if runner.rank != 0:
+        return
+    table = results_table(results)
+    json_path, csv_path = save_results_table(
+        table, cfg.work_dir,
+        extra=dict(config=args.config, checkpoint=args.checkpoint,
+                   data={s.name: dict(ann_file=s.dataset.get('ann_file'),
+                                      data_root=s.dataset.get('data_root'))
+                         for s in test_sets}))
+    print(format_results_table(table))
+    print(f'results saved to {json_path} and {csv_path}')
 
 
 if __name__ == '__main__':

@@ -1,0 +1,96 @@
+"""tools/infer.py on the real FF++ and DFDC clips, a faceless image and a
+corrupt file, with a freshly trained demo checkpoint."""
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from qcdet.apis import FAKE_COLOR, REAL_COLOR
+from qcdet.faces import DlibHOGDetector
+
+FFPP_VIDEO = ('icpr2020dfdc/ffpp/original_sequences/youtube/c23/videos/'
+              '004.mp4')
+DFDC_VIDEOS = 'cvit-dfdc-faces/videos'
+
+
+@pytest.fixture(scope='module')
+def checkpoint(demo_root, tmp_path_factory, cli):
+    work = tmp_path_factory.mktemp('infer_train')
+    cli.train('configs/baseline_demo.py', work, demo_root,
+              **{'train_cfg.max_epochs': 1})
+    return work / 'epoch_1.pth'
+
+
+def read_frame(path, index):
+    capture = cv2.VideoCapture(str(path))
+    for _ in range(index + 1):
+        ok, frame = capture.read()
+        assert ok
+    capture.release()
+    return frame
+
+
+def iou(a, b):
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    inter = max(w, 0) * max(h, 0)
+    area = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1])
+    return inter / (area - inter)
+
+
+def test_infer_real_clips(checkpoint, shared_data, tmp_path, cli):
+    ffpp = shared_data / FFPP_VIDEO
+    dfdc = shared_data / DFDC_VIDEOS
+    dfdc_videos = sorted(dfdc.glob('*.mp4'))
+    if not ffpp.is_file() or not dfdc_videos:
+        pytest.skip(f'shared FF++/DFDC clips absent under {shared_data}')
+    blank = tmp_path / 'blank.png'
+    cv2.imwrite(str(blank), np.full((90, 120, 3), 127, np.uint8))
+    corrupt = tmp_path / 'corrupt.mp4'
+    corrupt.write_bytes(b'\x00' * 64)
+    out = tmp_path / 'results.json'
+    show = tmp_path / 'show'
+    log = cli.run([
+        cli.python, 'tools/infer.py', 'configs/baseline_demo.py',
+        str(checkpoint), str(ffpp), str(dfdc), str(blank), str(corrupt),
+        '--num-frames', '2', '--detector', 'retinaface', '--out', str(out),
+        '--show-dir', str(show)
+    ])
+    records = {r['path']: r for r in json.loads(out.read_text())}
+    # a folder contributes its videos (and skips the metadata JSON)
+    assert set(records) == {str(p) for p in [ffpp, *dfdc_videos, blank,
+                                             corrupt]}
+    assert 'skipped 1 file(s)' in log
+
+    for video in [ffpp, *dfdc_videos]:
+        record = records[str(video)]
+        assert record['type'] == 'video' and record['reason'] is None
+        assert record['frames_used'] == 2 and record['faces_found'] >= 1
+        frame_scores = [f['score'] for f in record['frame_scores']
+                        if f['score'] is not None]
+        assert record['score'] == pytest.approx(np.mean(frame_scores))
+        assert record['label'] == ('fake' if record['score'] > 0.5
+                                   else 'real')
+        assert sorted(record['annotated']) == [
+            str(show / f'{video.stem}.mp4'), str(show / f'{video.stem}.png')]
+
+    # the annotated still of the FF++ clip: the box is drawn on the face
+    record = records[str(ffpp)]
+    first = next(f for f in record['frame_scores'] if f['box'])
+    x1, y1, x2, y2 = (int(round(v)) for v in first['box'])
+    frame = read_frame(ffpp, first['frame_idx'])
+    still = cv2.imread(str(show / f'{ffpp.stem}.png'))
+    assert still.shape == frame.shape
+    colour = FAKE_COLOR if first['score'] > 0.5 else REAL_COLOR
+    left_edge = still[(y1 + y2) // 2, x1]
+    assert tuple(left_edge) == colour
+    assert tuple(frame[(y1 + y2) // 2, x1]) != colour
+    # ... where an independent detector (dlib HOG) also finds the face
+    dlib_faces = DlibHOGDetector(upsample_num_times=0, scale=0.5)(frame)
+    assert max(iou(first['box'], f.box) for f in dlib_faces) > 0.5
+
+    assert records[str(blank)]['score'] is None
+    assert 'no face' in records[str(blank)]['reason']
+    assert records[str(corrupt)]['score'] is None
+    assert 'cannot decode' in records[str(corrupt)]['reason']

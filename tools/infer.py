@@ -1,0 +1,124 @@
+"""Score images and videos with a trained detector.
+
+``python tools/infer.py CONFIG CHECKPOINT INPUT... [--out results.json]
+[--show-dir DIR] [--num-frames 32] [--detector dlib|retinaface]
+[--aggregation mean|max] [--threshold 0.5] [--crop-size N] [--device cpu]``
+
+INPUT is an image, a video or a folder of them (searched recursively). One
+JSON record per input (see docs/testing_and_inference.md); inputs without a
+face or that cannot be read get a record with ``score: null`` and a
+``reason``.
+"""
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from qcdet.apis import DeepfakeInferencer, MediaAnnotator, list_media, \
+    media_kind
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(
+        description='Score images and videos with a deepfake detector')
+    parser.add_argument('config', help='config the model was trained with')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('inputs', nargs='+', metavar='INPUT',
+                        help='image, video or folder of them')
+    parser.add_argument('--out', help='write the records to this JSON file '
+                        '(default: print them)')
+    parser.add_argument('--show-dir',
+                        help='write annotated copies (box + score) here')
+    parser.add_argument('--num-frames', type=int, default=32,
+                        help='frames decoded per video, evenly spaced')
+    parser.add_argument('--detector', choices=['dlib', 'retinaface'],
+                        default='dlib', help='face detector')
+    parser.add_argument('--aggregation', choices=['mean', 'max'],
+                        default='mean', help='frame scores -> video score')
+    parser.add_argument('--threshold', type=float, default=0.5,
+                        help='score above which an input is labelled fake')
+    parser.add_argument('--crop-size', type=int, default=None,
+                        help='aligned face crop size (default: the test '
+                        'pipeline\'s Resize, else 256)')
+    parser.add_argument('--margin', type=float, default=1.3,
+                        help='crop zoom-out around the face, as in '
+                        'preprocessing')
+    parser.add_argument('--device', default=None,
+                        help='cpu, cuda, cuda:1, ... (default: cuda if '
+                        'available)')
+    return parser.parse_args()
+
+
+def input_items(inputs):
+    """``(path, output stem)`` per input file: folders keep their inner
+    layout, single files their name."""
+    items = []
+    for item in map(Path, inputs):
+        if item.is_dir():
+            items += [(p, p.relative_to(item).with_suffix(''))
+                      for p in list_media([item])]
+        else:
+            items.append((item, Path(item.stem)))
+    return items
+
+
+def unique_stem(show_dir: Path, stem: Path, used: set, source: Path) -> Path:
+    """An output stem not used before and not overwriting ``source``."""
+    def taken(out):
+        return out in used or any(
+            out.with_suffix(ext).resolve() == source.resolve()
+            for ext in ('.png', '.mp4'))
+
+    out, n = show_dir / stem, 1
+    while taken(out):
+        n += 1
+        out = show_dir / f'{stem}_{n}'
+    used.add(out)
+    return out
+
+
+def main():
+    args = parse_args()
+    inferencer = DeepfakeInferencer(
+        args.config, args.checkpoint, device=args.device,
+        detector=args.detector, num_frames=args.num_frames,
+        aggregation=args.aggregation, threshold=args.threshold,
+        crop_size=args.crop_size, margin=args.margin)
+    items = input_items(args.inputs)
+    if not items:
+        sys.exit(f'no images or videos found in {args.inputs}')
+    show_dir = Path(args.show_dir) if args.show_dir else None
+    used = set()
+
+    from tqdm import tqdm  # bar only on a terminal (disable=None)
+    records = []
+    for path, stem in tqdm(items, desc='inputs', unit='file', disable=None
+                           if len(items) > 1 else True):
+        annotator = None
+        if show_dir is not None:
+            annotator = MediaAnnotator(
+                unique_stem(show_dir, stem, used, path),
+                media_kind(path) or 'image', threshold=args.threshold)
+        record = inferencer(
+            path, on_frame=annotator.on_frame if annotator else None,
+            progress=None)
+        if annotator is not None:
+            annotator.close()
+            record['annotated'] = annotator.paths
+        records.append(record)
+        score = 'null' if record['score'] is None else \
+            f'{record["score"]:.4f}'
+        tqdm.write(f'{path}: {record["label"] or "-"} score={score} '
+                   f'faces={record["faces_found"]}/{record["frames_used"]}'
+                   + (f' ({record["reason"]})' if record['reason'] else ''))
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        with open(args.out, 'w') as f:
+            json.dump(records, f, indent=2)
+        print(f'{len(records)} record(s) written to {args.out}')
+    else:
+        print(json.dumps(records, indent=2))
+
+
+if __name__ == '__main__':
+    main()
