@@ -81,8 +81,16 @@ class DeepfakeDetector(BaseModel):
              data_samples: Sequence[DataSample]) -> dict:
         """Mean cross-entropy and batch accuracy; per-sample feedback goes
         to ``self.train_feedback``."""
-        labels = self._gt_labels(data_samples, inputs.device)
         logits = self.head(self.extract_feat(inputs))
+        return self.classification_loss(logits, data_samples)
+
+    def classification_loss(self, logits: torch.Tensor,
+                            data_samples: Sequence[DataSample]) -> dict:
+        """``dict(loss=..., acc=...)`` of real/fake ``logits`` and the
+        per-sample ``train_feedback``. Detectors with extra objectives call
+        it and add their own ``loss_*`` terms (MMEngine sums every key that
+        contains ``loss``)."""
+        labels = self._gt_labels(data_samples, logits.device)
         losses = self.head.per_sample_loss(logits, labels)
         with torch.no_grad():
             accuracy = (logits.argmax(dim=1) == labels).float().mean()
