@@ -1,0 +1,2 @@
+"""core detector (owner: zoo helper)."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""f3net detector (owner: zoo helper)."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""recce detector (owner: zoo helper)."""
+__all__ = []

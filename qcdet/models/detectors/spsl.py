@@ -1,0 +1,2 @@
+"""spsl detector (owner: zoo helper)."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""srm detector (owner: zoo helper)."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""ucf detector (owner: zoo helper)."""
+__all__ = []
