@@ -2,6 +2,8 @@
 # video split. Annotation files in qcdet's format (docs/contracts.md) under
 # data_root/annotations/; change `data_root` only. A DeepfakeBench JSON index
 # also works: ann_file=<index.json>, split='train', compression='c23'.
+# Made by: python tools/data/preprocess.py --dataset ffpp --root <FF++ root>
+#   --out data/ffpp_c23 (docs/data.md); or tools/data/import_deepfakebench.py.
 _base_ = ['./deepfake_pipelines.py']
 dataset_type = 'DeepfakeDataset'
 data_root = 'data/ffpp_c23'

@@ -1,0 +1,238 @@
+"""Run the pipeline over a whole dataset: parallel over (real + its fakes)
+groups, resumable, failures counted instead of stopping, annotation files
+written at the end (atomically)."""
+import multiprocessing as mp
+import os.path as osp
+import sys
+from collections import Counter, defaultdict
+from typing import Dict, List, Optional, Tuple
+
+from qcdet.faces import FaceCropper
+from .layouts import SPLITS, DatasetLayout, VideoItem
+from .pipeline import (FaceLocator, OutputLayout, PreprocessConfig,
+                       failure_result, process_group, write_json_atomic)
+
+__all__ = ['group_videos', 'preprocess_dataset', 'build_annotations',
+           'format_summary', 'DEFAULT_DETECTOR_CFG']
+
+# Detect on frames shrunk to 512 px on the longest side: ~5x faster than
+# full-resolution dlib HOG on the FF++/DFDC sample clips (480p-1080p) with
+# the same faces found (benchmarks/preprocess_speed.py); dlib's one upsampling
+# still finds faces down to ~40 px there. Crops are cut from full frames.
+DEFAULT_DETECTOR_CFG = dict(max_side=512)
+
+Group = Tuple[Optional[VideoItem], List[VideoItem]]
+
+
+def group_videos(items: List[VideoItem]) -> List[Group]:
+    """One group per real with the fakes made from it, then one group per
+    fake that has no listed real."""
+    by_key = {it.key: it for it in items}
+    fakes_of = defaultdict(list)
+    groups = []
+    for it in items:
+        if it.label == 1:
+            if it.pair_key in by_key:
+                fakes_of[it.pair_key].append(it)
+            else:
+                groups.append((None, [it]))
+    reals = [(it, fakes_of[it.key]) for it in items if it.label == 0]
+    return reals + groups
+
+
+# ---------------------------------------------------------------- workers
+_WORKER = {}
+
+
+def _init_worker(detector, detector_cfg, cfg, out_root):
+    cropper = FaceCropper(detector, size=cfg.size, margin=cfg.margin,
+                          detector_cfg=detector_cfg)
+    _WORKER.update(locate=FaceLocator(cropper), cfg=cfg,
+                   out=OutputLayout(out_root))
+
+
+def _run_group(task):
+    real, fakes, done = task
+    try:
+        return process_group(real, fakes, _WORKER['locate'], _WORKER['out'],
+                             _WORKER['cfg'], done)
+    except Exception as e:  # a bug or I/O error: record it, keep going
+        videos = ([real] if real is not None else []) + fakes
+        results = []
+        for v in videos:
+            if v.key in done:
+                continue
+            marker = _WORKER['out'].load_done(v.key)  # finished before it
+            results.append(marker or failure_result(
+                v, 'error', f'{type(e).__name__}: {e}'))
+        return results
+
+
+def _progress(total):
+    try:
+        from tqdm import tqdm
+        return tqdm(total=total, unit='video', file=sys.stderr,
+                    dynamic_ncols=True)
+    except ImportError:
+        return None
+
+
+# -------------------------------------------------------------- outputs
+def build_annotations(layout: DatasetLayout, items: List[VideoItem],
+                      markers: Dict[str, dict], out_root: str) -> dict:
+    """Write ``annotations/{train,val,test}.json`` (qcdet format) and
+    ``deepfakebench/<Dataset>.json`` from the done markers; returns the
+    frame count per split."""
+    per_split = {s: [] for s in SPLITS}
+    dfb = {}
+    comp = layout.deepfakebench_compression
+    for it in items:
+        marker = markers.get(it.key)
+        if marker is None or not marker['records']:
+            continue
+        per_split.setdefault(it.split, []).extend(marker['records'])
+        label_name = layout.deepfakebench_label(it)
+        videos = dfb.setdefault(label_name, {}).setdefault(it.split, {})
+        if comp:
+            videos = videos.setdefault(comp, {})
+        videos[it.name] = dict(label=label_name,
+                               frames=[r['img_path']
+                                       for r in marker['records']])
+    counts = {}
+    for split, records in per_split.items():
+        records.sort(key=lambda r: (r['video_id'], r['frame_idx']))
+        write_json_atomic(
+            osp.join(out_root, 'annotations', f'{split}.json'),
+            dict(metainfo=dict(dataset=layout.dataset,
+                               classes=['real', 'fake']),
+                 data_list=records))
+        counts[split] = len(records)
+    write_json_atomic(
+        osp.join(out_root, 'deepfakebench',
+                 f'{layout.deepfakebench_name}.json'),
+        {layout.deepfakebench_name: dfb})
+    return counts
+
+
+def _summarise(items, markers, failures, skipped, processed, counts):
+    sampled = with_face = 0
+    for result in list(markers.values()) + list(failures.values()):
+        sampled += result['frames_sampled']
+        with_face += result['frames_with_face']
+    fakes = [it for it in items if it.label == 1]
+    paired_videos, unpaired = 0, {}
+    fake_frames = paired_frames = 0
+    for it in fakes:
+        marker = markers.get(it.key)
+        if marker is None:
+            continue
+        recs = marker['records']
+        n_paired = sum(1 for r in recs if r.get('pair_path'))
+        fake_frames += len(recs)
+        paired_frames += n_paired
+        if n_paired:
+            paired_videos += 1
+        else:
+            unpaired[it.key] = next(
+                (r.get('pair_missing_reason') for r in recs),
+                it.pair_missing_reason)
+    notes = {it.key: markers[it.key]['notes'] for it in items
+             if it.key in markers and markers[it.key]['notes']}
+    return dict(
+        videos=len(items), done=len(markers), failed=len(failures),
+        skipped_already_done=skipped, processed_now=processed,
+        failures={k: v['reason'] for k, v in sorted(failures.items())},
+        failure_counts=dict(Counter(v['kind'] for v in failures.values())),
+        frames_sampled=sampled, frames_with_face=with_face,
+        face_found_rate=round(with_face / sampled, 4) if sampled else 0.0,
+        fake_videos=len(fakes), fake_videos_paired=paired_videos,
+        fake_frames=fake_frames, fake_frames_paired=paired_frames,
+        unpaired_fakes=unpaired, notes=notes, annotation_frames=counts)
+
+
+def format_summary(summary: dict) -> str:
+    lines = [f"videos: {summary['videos']}  done: {summary['done']}  "
+             f"failed: {summary['failed']}  skipped (already done): "
+             f"{summary['skipped_already_done']}  processed now: "
+             f"{summary['processed_now']}",
+             f"failures by kind: {summary['failure_counts']}",
+             f"frames with a face: {summary['frames_with_face']}/"
+             f"{summary['frames_sampled']} "
+             f"({100 * summary['face_found_rate']:.1f}%)",
+             f"fakes paired: {summary['fake_videos_paired']}/"
+             f"{summary['fake_videos']} videos, "
+             f"{summary['fake_frames_paired']}/{summary['fake_frames']} "
+             f"frames",
+             f"annotation frames: {summary['annotation_frames']}"]
+    for key, reason in summary['unpaired_fakes'].items():
+        lines.append(f'  unpaired {key}: {reason}')
+    for key, reason in summary['failures'].items():
+        lines.append(f'  FAILED {key}: {reason}')
+    return '\n'.join(lines)
+
+
+# ------------------------------------------------------------------- main
+def preprocess_dataset(layout: DatasetLayout, out_root: str,
+                       num_frames: int = 32, size: int = 256,
+                       margin: float = 1.3, detector: str = 'dlib',
+                       detector_cfg: Optional[dict] = None,
+                       workers: int = 1, progress: bool = True) -> dict:
+    """Crop every video of ``layout`` into ``out_root``; returns (and saves
+    as ``summary.json``) the run summary. Videos with a done marker are
+    skipped; failed videos are retried on the next run."""
+    cfg = PreprocessConfig(num_frames=num_frames, size=size, margin=margin)
+    if detector_cfg is None:
+        detector_cfg = dict(DEFAULT_DETECTOR_CFG)
+    out = OutputLayout(out_root)
+    items = layout.items()
+    markers = {}
+    for it in items:
+        marker = out.load_done(it.key)
+        if marker is not None and marker.get('status') == 'done':
+            markers[it.key] = marker
+    skipped = len(markers)
+    tasks = []
+    for real, fakes in group_videos(items):
+        videos = ([real] if real is not None else []) + fakes
+        if any(v.key not in markers for v in videos):
+            done = {v.key: markers[v.key] for v in videos if v.key in markers}
+            tasks.append((real, fakes, done))
+    todo = sum(len(f) + (r is not None) - len(d) for r, f, d in tasks)
+
+    failures = {}
+    bar = _progress(todo) if progress and todo else None
+
+    def collect(results):
+        for result in results:
+            if result['status'] == 'done':
+                markers[result['key']] = result
+            else:
+                failures[result['key']] = result
+        if bar is not None:
+            bar.update(len(results))
+
+    init_args = (detector, detector_cfg, cfg, out_root)
+    try:
+        if workers <= 1 or len(tasks) <= 1:
+            _init_worker(*init_args)
+            for task in tasks:
+                collect(_run_group(task))
+        else:
+            ctx = mp.get_context('fork' if sys.platform.startswith('linux')
+                                 else 'spawn')
+            with ctx.Pool(min(workers, len(tasks)), _init_worker,
+                          init_args) as pool:
+                for results in pool.imap_unordered(_run_group, tasks):
+                    collect(results)
+    finally:
+        if bar is not None:
+            bar.close()
+
+    counts = build_annotations(layout, items, markers, out_root)
+    summary = _summarise(items, markers, failures, skipped,
+                         len(markers) - skipped + len(failures), counts)
+    summary.update(dataset=layout.dataset, detector=detector,
+                   detector_cfg=detector_cfg, num_frames=num_frames,
+                   size=size, margin=margin)
+    write_json_atomic(osp.join(out_root, 'summary.json'), summary)
+    return summary
