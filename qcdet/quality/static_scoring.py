@@ -4,7 +4,6 @@ is scored against its ``pair_path`` real frame and the score is written as
 by ``tools/quality/score_static.py``."""
 import copy
 import json
-import multiprocessing
 import os
 import statistics
 import sys
@@ -14,6 +13,7 @@ from pathlib import Path
 import cv2
 
 from qcdet.registry import QUALITY_EVALUATORS
+from qcdet.utils.worker_pool import worker_context
 from .base import read_bgr_image
 
 __all__ = [
@@ -128,17 +128,6 @@ def _score_in_worker(task):
     return _WORKER_SCORER(task)
 
 
-def _worker_context():
-    """Not plain fork: a fork of a process whose library threads (OpenCV,
-    onnxruntime, torch) hold a lock can deadlock the child. A fork server
-    imports this module once and forks clean workers from it."""
-    if 'forkserver' not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context('spawn')
-    context = multiprocessing.get_context('forkserver')
-    context.set_forkserver_preload([__name__])
-    return context
-
-
 def _run_tasks(tasks, cfg, workers):
     """Yield task results as they finish (any order with workers > 1)."""
     if workers <= 1:
@@ -147,7 +136,7 @@ def _run_tasks(tasks, cfg, workers):
             yield scorer(task)
         return
     chunksize = max(1, min(16, len(tasks) // (workers * 4)))
-    context = _worker_context()
+    context = worker_context(__name__)
     with context.Pool(workers, initializer=_init_worker,
                       initargs=(cfg, )) as pool:
         yield from pool.imap_unordered(_score_in_worker, tasks, chunksize)

@@ -1,13 +1,13 @@
 """Run the pipeline over a whole dataset: parallel over (real + its fakes)
 groups, resumable, failures counted instead of stopping, annotation files
 written at the end (atomically)."""
-import multiprocessing as mp
 import os.path as osp
 import sys
 from collections import Counter, defaultdict
 from typing import Dict, List, Optional, Tuple
 
 from qcdet.faces import FaceCropper
+from qcdet.utils.worker_pool import worker_context
 from .layouts import SPLITS, DatasetLayout, VideoItem
 from .pipeline import (FaceLocator, OutputLayout, PreprocessConfig,
                        failure_result, process_group, write_json_atomic)
@@ -218,9 +218,7 @@ def preprocess_dataset(layout: DatasetLayout, out_root: str,
             for task in tasks:
                 collect(_run_group(task))
         else:
-            ctx = mp.get_context('fork' if sys.platform.startswith('linux')
-                                 else 'spawn')
-            with ctx.Pool(min(workers, len(tasks)), _init_worker,
+            with worker_context(__name__).Pool(min(workers, len(tasks)), _init_worker,
                           init_args) as pool:
                 for results in pool.imap_unordered(_run_group, tasks):
                     collect(results)

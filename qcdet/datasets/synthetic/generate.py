@@ -10,7 +10,6 @@ Every random draw comes from a generator seeded by ``(seed, stream, identity, vi
 output bytes depend only on the arguments, not on the number of workers or the order jobs finish in.
 """
 import json
-import multiprocessing
 import os
 import os.path as osp
 import shutil
@@ -20,6 +19,7 @@ from typing import Dict, List, Optional, Sequence
 import cv2
 import numpy as np
 
+from qcdet.utils.worker_pool import worker_context
 from .faces import Identity, render_background, render_frame, sample_identity, sample_poses
 from .forgeries import FORGERY_FAMILIES
 
@@ -155,7 +155,7 @@ def generate_demo_dataset(out_dir: str,
                              id_index=id_index, video_index=video_index, identity=identities[id_index],
                              donors=donors, families=families))
     if workers > 1:
-        with multiprocessing.get_context().Pool(workers, initializer=_init_worker) as pool:
+        with worker_context(__name__).Pool(workers, initializer=_init_worker) as pool:
             results = pool.map(_make_video, jobs, chunksize=1)
     else:
         results = [_make_video(job) for job in jobs]
