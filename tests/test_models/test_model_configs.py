@@ -7,7 +7,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-import qcdet.models  # noqa: F401  (registers the model modules)
+from qcdet.models import DeepfakeDetector
 from qcdet.registry import MODELS
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / 'configs' / '_base_' / \
@@ -29,8 +29,11 @@ def test_expected_configs_exist():
 @pytest.mark.parametrize('config_path', CONFIGS, ids=lambda p: p.stem)
 def test_config_builds_with_matching_head(config_path):
     model = build(config_path)
-    assert type(model).__name__ == 'DeepfakeDetector'
-    assert model.head.in_channels == model.backbone.out_channels
+    assert isinstance(model, DeepfakeDetector)
+    if type(model) is DeepfakeDetector:
+        # zoo detectors fuse or transform features first; their own tests
+        # run them on a batch
+        assert model.head.in_channels == model.backbone.out_channels
     assert type(model.data_preprocessor).__name__ == \
         'DeepfakeDataPreprocessor'
 

@@ -1,0 +1,13 @@
+# SPSL (Liu et al., CVPR 2021): RGB + phase-only image, a 4-channel Xception.
+# Inputs in [-1, 1], RGB, as DeepfakeBench. With ImageNet weights (backbone
+# init_cfg=dict(type='Pretrained', checkpoint=...)) the RGB conv1 kernel is
+# averaged and copied to the 4 input channels, as DeepfakeBench.
+model = dict(
+    type='SPSLDetector',
+    data_preprocessor=dict(
+        type='DeepfakeDataPreprocessor',
+        mean=[127.5, 127.5, 127.5],
+        std=[127.5, 127.5, 127.5],
+        bgr_to_rgb=True),
+    backbone=dict(type='Xception', in_channels=4, init_cfg=None),
+    head=dict(type='BinaryClsHead', in_channels=2048, dropout=0.0))
