@@ -190,3 +190,15 @@ def test_get_flops(capsys):
     large = json.loads(printed.strip().splitlines()[-1])
     # convolutions dominate: 4x the pixels is about 4x the FLOPs
     assert 3.5 < large['flops'] / small['flops'] <= 4.0
+
+
+@pytest.mark.parametrize('algorithm',
+                         ['srm', 'spsl', 'f3net', 'core', 'recce', 'ucf'])
+def test_get_flops_for_every_zoo_detector(algorithm, capsys):
+    config = f'configs/{algorithm}/{algorithm}_mobilenetv3_1xb32_12e_demo.py'
+    printed = run_tool('tools/analysis/get_flops.py', config, '--shape', 64,
+                       64, capsys=capsys)
+    result = json.loads(printed.strip().splitlines()[-1])
+    model = MODELS.build(Config.fromfile(config).model)
+    assert result['params'] == sum(p.numel() for p in model.parameters())
+    assert result['flops'] > 0

@@ -2,17 +2,14 @@
 data, as it is and the quality-centric way, and its training feedback
 reaches the quality hook.
 
-Each detector costs two training processes (~25 s of CPU), so only SRM (two
-backbones and a fusion module, the most involved) runs here; SPSL and F3Net
-share its code path (``DeepfakeDetector.loss`` around their own
-``extract_feat``) and pass the same test: add them to DETECTORS to check."""
+Each detector costs two short training processes (~25 s of CPU)."""
 import json
 
 import pytest
 
 from qcdet.quality import score_annotation
 
-DETECTORS = ['srm']  # also passes with 'spsl', 'f3net'
+DETECTORS = ['srm', 'spsl', 'f3net']
 
 
 @pytest.fixture(scope='module')

@@ -114,13 +114,14 @@ def test_detector_forward_backward_and_feedback(detector):
 
 
 def test_ffpp_config_builds_a_twelve_channel_xception(tmp_path):
-    # an ImageNet-style checkpoint holding only the RGB stem kernel
+    # an ImageNet-style checkpoint holding only the RGB stem kernel, loaded
+    # non-strictly (a full checkpoint loads strictly)
     rgb_kernel = torch.randn(32, 3, 3, 3)
     torch.save({'conv1.weight': rgb_kernel}, tmp_path / 'rgb_stem.pth')
     cfg = Config.fromfile(FFPP_CONFIG).model
     assert cfg.img_size == 256
     cfg.img_size = 64  # a small input for the test
-    cfg.backbone.init_cfg = dict(type='Pretrained',
+    cfg.backbone.init_cfg = dict(type='Pretrained', strict=False,
                                  checkpoint=str(tmp_path / 'rgb_stem.pth'))
     model = MODELS.build(cfg).eval()
     model.init_weights()
