@@ -36,18 +36,34 @@ def test_config_loads_overrides_and_resolves_types(path):
         assert MODELS.get(cfg.model.type) is not None
 
 
-def test_qc_configs_differ_from_baselines_only_by_the_qc_block():
-    for name in ('demo', 'effnet_ffpp', 'xception_ffpp'):
-        base = Config.fromfile(f'configs/baseline_{name}.py')
-        qc = Config.fromfile(f'configs/qc_{name}.py')
-        assert qc.model == base.model
-        # ... and by reading the train annotations that carry static scores
-        assert qc.train_dataloader.dataset.pop('ann_file') == \
-            'annotations/train_static.json'
-        base.train_dataloader.dataset.pop('ann_file')
-        assert qc.train_dataloader.dataset == base.train_dataloader.dataset
-        assert qc.train_dataloader.sampler.type == 'QualityCurriculumSampler'
-        assert [h.type for h in qc.custom_hooks] == ['QualityScoreHook']
+def baseline_twin(qc_path):
+    """configs/qc_X.py -> configs/baseline_X.py; configs/A/qc_N.py ->
+    configs/A/N.py."""
+    name = qc_path.name[len('qc_'):]
+    twin = qc_path.with_name(name)
+    return twin if twin.exists() else qc_path.with_name('baseline_' + name)
+
+
+QC_CONFIGS = [p for p in CONFIGS
+              if p.name.startswith('qc_') and baseline_twin(p).exists()]
+
+
+def test_every_detector_has_a_qc_twin():
+    assert len(QC_CONFIGS) >= 3 + 2 * 6  # 3 baselines + the zoo's 6 x 2
+
+
+@pytest.mark.parametrize('qc_path', QC_CONFIGS, ids=lambda p: p.name)
+def test_qc_config_differs_from_its_baseline_only_by_the_qc_block(qc_path):
+    base = Config.fromfile(str(baseline_twin(qc_path)))
+    qc = Config.fromfile(str(qc_path))
+    assert qc.model == base.model
+    # ... and by reading the train annotations that carry static scores
+    assert qc.train_dataloader.dataset.pop('ann_file') == \
+        'annotations/train_static.json'
+    base.train_dataloader.dataset.pop('ann_file')
+    assert qc.train_dataloader.dataset == base.train_dataloader.dataset
+    assert qc.train_dataloader.sampler.type == 'QualityCurriculumSampler'
+    assert [h.type for h in qc.custom_hooks] == ['QualityScoreHook']
 
 
 @pytest.mark.parametrize('name', ['ffpp_c23', 'celebdf_v2', 'dfdc', 'dfdcp',

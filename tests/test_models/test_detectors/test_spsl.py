@@ -136,17 +136,3 @@ def test_ffpp_config_builds_a_four_channel_xception(tmp_path):
         rgb_kernel.mean(dim=1, keepdim=True).expand(-1, 4, -1, -1))
     with torch.no_grad():
         assert model(torch.randn(1, 3, 64, 64)).shape == (1, 2)
-
-
-@pytest.mark.parametrize('name', ['xception_1xb32_10e_ffpp',
-                                  'mobilenetv3_1xb32_12e_demo'])
-def test_qc_config_differs_only_by_the_qc_block(name):
-    base = Config.fromfile(f'configs/spsl/spsl_{name}.py')
-    qc = Config.fromfile(f'configs/spsl/qc_spsl_{name}.py')
-    assert qc.model == base.model
-    assert qc.train_dataloader.dataset.pop('ann_file') == \
-        'annotations/train_static.json'
-    base.train_dataloader.dataset.pop('ann_file')
-    assert qc.train_dataloader.dataset == base.train_dataloader.dataset
-    assert qc.train_dataloader.sampler.type == 'QualityCurriculumSampler'
-    assert [h.type for h in qc.custom_hooks] == ['QualityScoreHook']
