@@ -6,8 +6,8 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
-from mmpretrain.structures import DataSample
 
+import detector_batches
 from qcdet.models.detectors import CORE
 from qcdet.models.detectors.core import augment_view, consistency_loss
 from qcdet.registry import MODELS
@@ -15,13 +15,8 @@ from qcdet.registry import MODELS
 CONFIGS = Path(__file__).resolve().parents[3] / 'configs'
 
 
-def make_batch(labels, size=64):
-    generator = torch.Generator().manual_seed(1)
-    inputs = [torch.randint(0, 256, (3, size, size), dtype=torch.uint8,
-                            generator=generator) for _ in labels]
-    samples = [DataSample(metainfo=dict(sample_idx=10 + i)).set_gt_label(l)
-               for i, l in enumerate(labels)]
-    return dict(inputs=inputs, data_samples=samples)
+def make_batch(labels, size=64, seed=1):
+    return detector_batches.make_batch(labels, size, seed, first_idx=10)
 
 
 def build(**overrides):

@@ -2,8 +2,8 @@
 import pytest
 import torch
 from mmengine.config import Config
-from mmpretrain.structures import DataSample
 
+import detector_batches
 from qcdet.models.detectors import SPSLDetector
 from qcdet.models.layers import phase_only_image
 from qcdet.registry import MODELS
@@ -13,12 +13,7 @@ FFPP_CONFIG = 'configs/spsl/spsl_xception_1xb32_10e_ffpp.py'
 
 
 def make_batch(labels, size=64, seed=1):
-    generator = torch.Generator().manual_seed(seed)
-    inputs = [torch.randint(0, 256, (3, size, size), dtype=torch.uint8,
-                            generator=generator) for _ in labels]
-    samples = [DataSample(metainfo=dict(sample_idx=20 + i)).set_gt_label(y)
-               for i, y in enumerate(labels)]
-    return dict(inputs=inputs, data_samples=samples)
+    return detector_batches.make_batch(labels, size, seed, first_idx=20)
 
 
 def random_images(*shape, seed=0):
