@@ -1,78 +1,199 @@
-"""FreDA cost per 256x256x3 uint8 image, against an FFT lower bound.
+"""FreDA cost per 256x256x3 uint8 image against an FFT lower bound, and the
+data pipeline's images/s with and without FreDA.
 
 Prints ``name: value`` lines:
-  freda_ms_per_image  FreqAugment on one fake, pair read from disk included
-  mix_ms_per_image    the same without the pair read (mixing only)
-  fft_ms_per_image    rfft2 + irfft2 of one image: the least any FFT mix costs
-  freda_over_fft      freda_ms_per_image / fft_ms_per_image
-  mix_over_fft        mix_ms_per_image / fft_ms_per_image
+  freda_ms_per_image   FreqAugment on one fake, pair read from disk included
+  mix_ms_per_image     the same without the pair read (mixing only)
+  decode_ms_per_image  reading the pair alone (read_image of the PNG)
+  fft_ms_per_image     rfft2 + irfft2 of one float image converted from uint8:
+                       the least a plain FFT mix costs
+  freda_over_fft       freda_ms_per_image / fft_ms_per_image (target <= 3)
+  mix_over_fft         mix_ms_per_image / fft_ms_per_image
+  pipeline_img_per_s_plain  demo train pipeline on 256 px frames, nothing
+                            marked easy (FreqAugment passes through)
+  pipeline_img_per_s_freda  the same with every fake marked easy (FreDA)
+  pipeline_freda_over_plain ratio of the two (one process)
+With ``--reference FILE`` (an older freq_augment.py) also
+  reference_{freda,mix}_ms_per_image, reference_{freda,mix}_over_fft and
+  {freda,mix}_speedup_over_reference, timed in the same rounds.
 
-Runs on one CPU thread, as a DataLoader worker does.
+Everything runs on one CPU thread in this process, as one DataLoader worker
+does. The timed cases alternate in ``--rounds`` rounds and each figure is the
+median over rounds, so a shared, noisy machine affects them alike. The fake
+and its pair are 256 px demo faces saved as PNG (smooth images compress well
+and take longer to decode than noise; ``--pair noise`` times a noise PNG).
 
-    python benchmarks/freda_speed.py [--repeats 200]
+    python benchmarks/freda_speed.py [--repeats 50] [--rounds 7]
+        [--identities 5] [--pair face|noise] [--reference FILE]
+        [--no-pipeline]
 """
 import argparse
+import importlib.util
+import os
+import statistics
 import sys
 import tempfile
 import time
+import types
 from pathlib import Path
 
-import cv2
-import numpy as np
-import torch
+os.environ.setdefault('OMP_NUM_THREADS', '1')
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
-try:
-    import qcdet  # noqa: F401
-except ImportError:  # not installed: run from a checkout
+if importlib.util.find_spec('qcdet') is None:  # not installed: a checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from qcdet.datasets.transforms.freq_augment import FreqAugment  # noqa: E402
+from qcdet.datasets.transforms.loading import read_image  # noqa: E402
 
 SIZE = 256
+REPO = Path(__file__).resolve().parents[1]
 
 
-def ms_per_call(fn, repeats):
-    fn()  # warm up (mask cache, FFT plans)
+def seconds_per_call(fn, repeats):
     start = time.perf_counter()
     for _ in range(repeats):
         fn()
-    return (time.perf_counter() - start) / repeats * 1000
+    return (time.perf_counter() - start) / repeats
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--repeats', type=int, default=200)
-    args = parser.parse_args()
-    torch.set_num_threads(1)
+def interleaved(cases, repeats, rounds):
+    """Median seconds per call of each case; the cases alternate every round
+    (after one warm-up call each: mask cache, FFT plans)."""
+    for fn in cases.values():
+        fn()
+    times = {name: [] for name in cases}
+    for _ in range(rounds):
+        for name, fn in cases.items():
+            times[name].append(seconds_per_call(fn, repeats))
+    return {name: statistics.median(t) for name, t in times.items()}
 
-    rng = np.random.default_rng(0)
-    fake = rng.integers(0, 256, (SIZE, SIZE, 3), dtype=np.uint8)
-    real = rng.integers(0, 256, (SIZE, SIZE, 3), dtype=np.uint8)
-    freda = FreqAugment(radius_ratio=0.1)
 
-    with tempfile.TemporaryDirectory() as tmp:
-        pair_path = str(Path(tmp) / 'real.png')
-        cv2.imwrite(pair_path, real)
+def load_reference(path):
+    """Another version of freq_augment.py as a module, for before/after
+    timings in the same run (its registration is skipped: the name is
+    taken)."""
+    source = Path(path).read_text().replace(
+        '@TRANSFORMS.register_module()\n', '')
+    module = types.ModuleType('qcdet.datasets.transforms._reference')
+    module.__package__ = 'qcdet.datasets.transforms'
+    exec(compile(source, str(path), 'exec'), module.__dict__)
+    return module
 
-        def augment():
-            freda.transform(
-                dict(img=fake, label=1, qc_easy=True, pair_path=pair_path))
 
-        freda_ms = ms_per_call(augment, args.repeats)
+def freda_cases(dataset, tmp, pair, reference=None):
+    """A 256 px demo fake and its real (``pair='face'``), or random noise
+    written as PNG (``'noise'``: compresses worse, decodes faster)."""
+    index = int(np.flatnonzero(dataset.get_labels() == 1)[0])
+    info = dataset.get_data_info(index)
+    fake = read_image(info['img_path'])
+    pair_path = info['pair_path']
+    if pair == 'noise':
+        rng = np.random.default_rng(0)
+        fake = rng.integers(0, 256, (SIZE, SIZE, 3), dtype=np.uint8)
+        pair_path = str(Path(tmp) / 'noise.png')
+        cv2.imwrite(pair_path, rng.integers(0, 256, fake.shape, np.uint8))
+    real = read_image(pair_path)
+    assert fake.shape == real.shape == (SIZE, SIZE, 3)
 
-    freda._load_pair = lambda path, shape: real  # mixing only
-    mix_ms = ms_per_call(augment, args.repeats)
+    def augment(transform_type, mix_only=False):
+        transform = transform_type(radius_ratio=0.1)
+        if mix_only:
+            transform._load_pair = lambda path, shape: real
+        return lambda: transform.transform(
+            dict(img=fake, label=1, qc_easy=True, pair_path=pair_path))
 
     def fft_only():
         image = torch.from_numpy(fake).permute(2, 0, 1).float()
         torch.fft.irfft2(torch.fft.rfft2(image), s=(SIZE, SIZE))
 
-    fft_ms = ms_per_call(fft_only, args.repeats)
+    cases = dict(freda=augment(FreqAugment),
+                 mix=augment(FreqAugment, mix_only=True),
+                 decode=lambda: read_image(pair_path), fft=fft_only)
+    if reference is not None:
+        cases['ref_freda'] = augment(reference.FreqAugment)
+        cases['ref_mix'] = augment(reference.FreqAugment, mix_only=True)
+    return cases
 
-    print(f'freda_ms_per_image: {freda_ms:.3f}')
-    print(f'mix_ms_per_image: {mix_ms:.3f}')
-    print(f'fft_ms_per_image: {fft_ms:.3f}')
-    print(f'freda_over_fft: {freda_ms / fft_ms:.2f}')
-    print(f'mix_over_fft: {mix_ms / fft_ms:.2f}')
+
+def demo_dataset(tmp, identities):
+    """The demo train split at 256 px with the demo config's train pipeline
+    (LoadFrame, FreqAugment, Resize to 64, RandomFlip, pack)."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    from qcdet.datasets.synthetic import generate_demo_dataset
+    from qcdet.registry import DATASETS
+    init_default_scope('qcdet')
+    root = Path(tmp) / 'demo'
+    generate_demo_dataset(str(root), num_identities=identities, size=SIZE)
+    cfg = Config.fromfile(str(REPO / 'configs/_base_/datasets/demo.py'))
+    dataset_cfg = cfg.train_dataloader.dataset
+    dataset_cfg.data_root = str(root)
+    return DATASETS.build(dataset_cfg)
+
+
+def pipeline_cases(dataset):
+    labels = dataset.get_labels()
+
+    def run(freda):
+        def epoch():
+            for index, label in enumerate(labels):
+                dataset[(index, freda and label == 1)]
+        return epoch
+
+    return dict(plain=run(False), freda=run(True)), len(labels)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--repeats', type=int, default=50,
+                        help='calls per case per round')
+    parser.add_argument('--rounds', type=int, default=7)
+    parser.add_argument('--identities', type=int, default=5,
+                        help='demo identities for the pipeline figures '
+                        '(40 frames each; 3 go to val/test)')
+    parser.add_argument('--pair', choices=['face', 'noise'], default='face',
+                        help='pair image of the FreDA figures: a demo face '
+                        'PNG, or random noise')
+    parser.add_argument('--reference', metavar='FILE',
+                        help='another freq_augment.py timed in the same '
+                        'rounds (before/after), e.g. from git show '
+                        'REV:qcdet/datasets/transforms/freq_augment.py')
+    parser.add_argument('--no-pipeline', action='store_true')
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    cv2.setNumThreads(1)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        dataset = demo_dataset(tmp, args.identities)
+        reference = load_reference(args.reference) if args.reference else None
+        ms = {name: s * 1000 for name, s in interleaved(
+            freda_cases(dataset, tmp, args.pair, reference), args.repeats,
+            args.rounds).items()}
+        print(f'freda_ms_per_image: {ms["freda"]:.3f}')
+        print(f'mix_ms_per_image: {ms["mix"]:.3f}')
+        print(f'decode_ms_per_image: {ms["decode"]:.3f}')
+        print(f'fft_ms_per_image: {ms["fft"]:.3f}')
+        print(f'freda_over_fft: {ms["freda"] / ms["fft"]:.2f}')
+        print(f'mix_over_fft: {ms["mix"] / ms["fft"]:.2f}')
+        if reference is not None:
+            for name in ('freda', 'mix'):
+                ref = ms[f'ref_{name}']
+                print(f'reference_{name}_ms_per_image: {ref:.3f}')
+                print(f'reference_{name}_over_fft: {ref / ms["fft"]:.2f}')
+                print(f'{name}_speedup_over_reference: '
+                      f'{ref / ms[name]:.2f}')
+        if args.no_pipeline:
+            return
+        cases, count = pipeline_cases(dataset)
+        seconds = interleaved(cases, 1, args.rounds)
+        plain, freda = count / seconds['plain'], count / seconds['freda']
+        print(f'pipeline_images: {count}')
+        print(f'pipeline_img_per_s_plain: {plain:.1f}')
+        print(f'pipeline_img_per_s_freda: {freda:.1f}')
+        print(f'pipeline_freda_over_plain: {freda / plain:.3f}')
 
 
 if __name__ == '__main__':

@@ -1,9 +1,10 @@
 import cv2
 import numpy as np
 import pytest
+import torch
 
 from qcdet.datasets.transforms.freq_augment import (FreqAugment, freda_mask,
-                                                    freda_mix)
+                                                    freda_mix, mask_columns)
 from qcdet.registry import TRANSFORMS
 
 
@@ -64,6 +65,28 @@ def test_mix_takes_low_frequencies_from_the_real(shape):
     assert np.abs(mixed_f - real_f)[inside].max() < 1e-5 * scale
     assert np.abs(mixed_f - fake_f)[outside].max() < 1e-5 * scale
     assert np.abs(real_f - fake_f)[inside].mean() > 1e-3 * scale  # non-trivial
+
+
+@pytest.mark.parametrize('height,width,radius,shape',
+                         [(256, 256, 0.1, 'circle'), (37, 50, 0.3, 'square'),
+                          (24, 31, 0.0, 'circle'), (16, 17, 2.0, 'circle')])
+def test_column_pruned_mix_equals_the_full_rfft2(height, width, radius,
+                                                 shape):
+    """The transform skips the spectrum columns the mask zeroes; the result
+    is that of the full rfft2/irfft2 formula."""
+    mask = freda_mask(height, width, radius, shape)
+    cols = mask_columns(mask)
+    assert not mask[:, cols.shape[1]:].any()
+    assert cols.shape[1] == 0 or mask[:, cols.shape[1] - 1].any()
+    fake = random_image(10, height, width).astype(np.float32)
+    real = random_image(11, height, width).astype(np.float32)
+    fake_t, real_t = (torch.from_numpy(x).permute(2, 0, 1)
+                      for x in (fake, real))
+    full = fake_t + torch.fft.irfft2(
+        torch.fft.rfft2(real_t - fake_t) * torch.from_numpy(
+            mask.astype(np.float32)), s=(height, width))
+    np.testing.assert_allclose(freda_mix(fake, real, mask),
+                               full.permute(1, 2, 0).numpy(), atol=1e-3)
 
 
 def test_mix_rejects_mismatched_inputs():

@@ -19,7 +19,7 @@ from mmengine.logging import print_log
 from qcdet.registry import TRANSFORMS
 from .loading import read_image
 
-__all__ = ['FreqAugment', 'freda_mask', 'freda_mix']
+__all__ = ['FreqAugment', 'freda_mask', 'freda_mix', 'mask_columns']
 
 _MASK_SHAPES = ('circle', 'square')
 _APPLY_TO = ('easy', 'all_fakes')
@@ -54,12 +54,33 @@ def freda_mask(height: int,
     return radius < radius_ratio
 
 
-def _mix_tensor(fake: torch.Tensor, real: torch.Tensor,
-                mask: torch.Tensor) -> torch.Tensor:
-    """``fake + irfft2(mask * rfft2(real - fake))`` over the last two dims."""
-    size = fake.shape[-2:]
-    spectrum = torch.fft.rfft2(real - fake)
-    return fake + torch.fft.irfft2(spectrum * mask, s=size)
+def mask_columns(mask: np.ndarray) -> np.ndarray:
+    """``mask`` up to its last non-zero column (shape ``(H, k)``, k may be
+    0): a low-pass mask zeroes every later column of the spectrum."""
+    used = np.flatnonzero(np.asarray(mask).any(axis=0))
+    return mask[:, :used[-1] + 1] if len(used) else mask[:, :0]
+
+
+def _low_pass(x: torch.Tensor, mask_cols: torch.Tensor) -> torch.Tensor:
+    """``irfft2(M * rfft2(x))`` over the last two dims, with ``M`` given up
+    to its last non-zero column (``mask_cols``, see ``mask_columns``).
+
+    rfft2 is a real FFT along each row followed by complex FFTs along the
+    ``W//2+1`` columns; irfft2 runs the same steps backwards. Under a low-pass
+    mask only the first k columns survive (13 of 129 at 256 px and radius
+    0.1), so the column FFTs run on those k only: the same 1-D transforms,
+    fewer of them, and the same result as the full rfft2/irfft2.
+    """
+    height, width = x.shape[-2:]
+    ncols = mask_cols.shape[-1]
+    if ncols == 0:  # nothing taken from the real
+        return torch.zeros_like(x)
+    spectrum = torch.fft.rfft(x, dim=-1)[..., :ncols]
+    spectrum = torch.fft.ifft(
+        torch.fft.fft(spectrum, dim=-2) * mask_cols, dim=-2)
+    full = spectrum.new_zeros(spectrum.shape[:-1] + (width // 2 + 1, ))
+    full[..., :ncols] = spectrum
+    return torch.fft.irfft(full, n=width, dim=-1)
 
 
 def freda_mix(fake: np.ndarray, real: np.ndarray,
@@ -81,13 +102,14 @@ def freda_mix(fake: np.ndarray, real: np.ndarray,
                          f'({height}, {width // 2 + 1}) of {fake.shape}')
     fake_t = torch.from_numpy(np.ascontiguousarray(fake, dtype=np.float32))
     real_t = torch.from_numpy(np.ascontiguousarray(real, dtype=np.float32))
-    mask_t = torch.from_numpy(np.asarray(mask, dtype=np.float32))
+    mask_t = torch.from_numpy(
+        np.ascontiguousarray(mask_columns(mask), dtype=np.float32))
+    diff = real_t - fake_t
     if fake.ndim == 3:  # channels first for the 2-D FFT
-        fake_t, real_t = fake_t.permute(2, 0, 1), real_t.permute(2, 0, 1)
-    mixed = _mix_tensor(fake_t, real_t, mask_t)
-    if fake.ndim == 3:
-        mixed = mixed.permute(1, 2, 0)
-    return mixed.contiguous().numpy()
+        low = _low_pass(diff.permute(2, 0, 1), mask_t).permute(1, 2, 0)
+    else:
+        low = _low_pass(diff, mask_t)
+    return (fake_t + low).contiguous().numpy()
 
 
 @TRANSFORMS.register_module()
@@ -151,14 +173,17 @@ class FreqAugment(BaseTransform):
         return low if low == high else float(np.random.uniform(low, high))
 
     def _mask(self, height: int, width: int, radius: float) -> torch.Tensor:
-        """Masks are cached only for a fixed radius (else every key is new)."""
+        """Float mask up to its last non-zero column (``mask_columns``).
+        Cached only for a fixed radius (else every key is new)."""
         fixed = self.radius_range[0] == self.radius_range[1]
         key = (height, width, radius)
         if fixed and key in self._mask_cache:
             return self._mask_cache[key]
         mask = torch.from_numpy(
-            freda_mask(height, width, radius, self.mask_shape).astype(
-                np.float32))
+            np.ascontiguousarray(
+                mask_columns(freda_mask(height, width, radius,
+                                        self.mask_shape)),
+                dtype=np.float32))
         if fixed:
             if len(self._mask_cache) >= _MASK_CACHE_SIZE:
                 self._mask_cache.pop(next(iter(self._mask_cache)))
@@ -214,16 +239,18 @@ class FreqAugment(BaseTransform):
         real = self._load_pair(pair_path, fake.shape)
         height, width = fake.shape[:2]
         mask = self._mask(height, width, self._sample_radius())
-        fake_t = torch.from_numpy(np.ascontiguousarray(fake)).permute(
-            2, 0, 1).float()
-        real_t = torch.from_numpy(np.ascontiguousarray(real)).permute(
-            2, 0, 1).float()
-        mixed = _mix_tensor(fake_t, real_t, mask)
+        # float32 throughout, H x W x C in memory: the FFTs see a channels-
+        # first view, and the sum lands in a fresh H x W x C buffer
+        fake_t = torch.from_numpy(np.ascontiguousarray(fake))
+        real_t = torch.from_numpy(np.ascontiguousarray(real))
+        mixed = fake_t.to(torch.float32, copy=True)
+        diff = real_t.to(torch.float32) - mixed
+        mixed += _low_pass(diff.permute(2, 0, 1), mask).permute(1, 2, 0)
         if fake.dtype == np.uint8:
             mixed = mixed.round_().clamp_(0, 255).to(torch.uint8)
         else:  # LoadFrame(to_float32=True): keep float, same range
             mixed = mixed.clamp_(0, 255)
-        results['img'] = mixed.permute(1, 2, 0).contiguous().numpy()
+        results['img'] = mixed.numpy()
         results['freda_applied'] = True
         return results
 
