@@ -9,6 +9,13 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2,
                     save_best='frame_auc', rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # reseed python/numpy/torch before every step from (seed, iteration), so
+    # a resumed run draws what an uninterrupted one would
+    # (docs/robustness.md); augmentations are seeded per sample by
+    # QualityCurriculumSampler
+    step_seed=dict(type='StepSeedHook'),
+    # stop with an error naming epoch, iteration and frames on a NaN/inf loss
+    invalid_loss=dict(type='CheckInvalidLossHook'),
 )
 
 env_cfg = dict(

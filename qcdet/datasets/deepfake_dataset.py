@@ -6,8 +6,10 @@ from typing import List, Optional, Sequence, Union
 import numpy as np
 from mmengine.dataset import BaseDataset
 from mmengine.fileio import load
+from torch.utils.data import get_worker_info
 
 from qcdet.registry import DATASETS
+from qcdet.utils.seeding import seeded_rng
 from .deepfakebench import is_deepfakebench_index, parse_deepfakebench_index
 
 __all__ = ['DeepfakeDataset']
@@ -40,9 +42,10 @@ class DeepfakeDataset(BaseDataset):
             0/1 (default: names containing ``real`` are 0, others 1).
         **kwargs: the rest of :class:`mmengine.dataset.BaseDataset`.
 
-    ``dataset[(i, easy)]`` is accepted as well as ``dataset[i]``: the
-    curriculum sampler marks fakes for FreDA this way, so the decision travels
-    with the index into DataLoader workers.
+    ``dataset[(i, easy)]`` and ``dataset[(i, easy, seed)]`` are accepted as
+    well as ``dataset[i]``: the curriculum sampler marks fakes for FreDA (and
+    seeds their augmentation) this way, so the decision travels with the
+    index into DataLoader workers.
     """
     METAINFO = dict(classes=('real', 'fake'))
 
@@ -174,13 +177,31 @@ class DeepfakeDataset(BaseDataset):
         return self._static
 
     def __getitem__(self, idx: Union[int, Sequence]) -> dict:
-        easy = False
+        """``idx``: an int, ``(index, easy)`` or ``(index, easy, seed)``.
+
+        With a seed (QualityCurriculumSampler gives one per sample and epoch)
+        the pipeline's random augmentations draw from it alone: python,
+        numpy and torch RNGs are seeded for this sample and restored after.
+        So a sample is augmented the same way whichever worker loads it and
+        whatever that worker loaded before, e.g. after a resume.
+        """
+        easy, seed = False, None
         if isinstance(idx, (tuple, list)):
-            idx, easy = idx
+            if len(idx) == 3:
+                idx, easy, seed = idx
+            else:
+                idx, easy = idx
         self.full_init()
         data_info = self.get_data_info(int(idx))
         data_info['qc_easy'] = bool(easy)
-        data = self.pipeline(data_info)
+        if seed is None:
+            data = self.pipeline(data_info)
+        else:
+            # workers' own streams need no restoring (nothing else reads
+            # them); the main process's (num_workers=0) do
+            in_main_process = get_worker_info() is None
+            with seeded_rng(int(seed), restore=in_main_process):
+                data = self.pipeline(data_info)
         if data is None:
             raise RuntimeError(
                 f'The pipeline returned None for {data_info["img_path"]}')

@@ -134,3 +134,31 @@ def test_deepfakebench_without_compression_level(tmp_path):
     np.testing.assert_array_equal(sorted(ds.get_labels()), [0, 1])
     with pytest.raises(KeyError, match='no dataset'):
         DeepfakeDataset(ann, dataset_names=['DFDC'], pipeline=[])
+
+
+def test_getitem_seed_fixes_the_augmentation(tmp_path):
+    """``(index, easy, seed)``: random transforms draw from the seed alone,
+    whatever was drawn before, and the caller's RNG state is left as it was
+    (num_workers=0 runs the pipeline in the main process)."""
+    import random
+
+    import torch
+
+    class Draw:
+        def __call__(self, results):
+            results['draws'] = (random.random(), float(np.random.rand()),
+                                float(torch.rand(1)))
+            return results
+
+    ds = DeepfakeDataset(mmengine_ann(tmp_path, RECORDS), pipeline=[Draw()])
+    first = ds[(1, True, 123)]
+    np.random.rand(5)
+    again = ds[(1, True, 123)]
+    assert first['draws'] == again['draws']
+    assert first['qc_easy'] is True and first['sample_idx'] == 1
+    assert ds[(1, True, 124)]['draws'] != first['draws']
+    np.random.seed(0)
+    expected = np.random.rand()
+    np.random.seed(0)
+    ds[(2, False, 7)]
+    assert np.random.rand() == expected

@@ -4,12 +4,14 @@ realistic fakes as training goes on.
 
 Why the sampler decides (and not the dataset): DataLoader workers hold their
 own copy of the dataset, so the per-sample decision has to travel with the
-index. The sampler therefore yields ``(index, easy)`` tuples, which
-``DeepfakeDataset.__getitem__`` unpacks into ``results['qc_easy']``.
+index. The sampler therefore yields ``(index, easy, seed)`` tuples, which
+``DeepfakeDataset.__getitem__`` unpacks into ``results['qc_easy']`` and a
+per-sample seed for the pipeline's random augmentations (so they do not
+depend on which worker loads the sample, nor on a resume).
 """
 import math
 from dataclasses import dataclass
-from typing import Dict, Iterator, Optional, Sized, Tuple
+from typing import Dict, Iterator, Optional, Sized, Tuple, Union
 
 import numpy as np
 from mmengine.dist import get_dist_info, sync_random_seed
@@ -115,6 +117,10 @@ class QualityCurriculumSampler(Sampler):
         round_up: pad the order so every rank gets the same count.
         use_freda: False yields every fake with ``easy=False`` although the
             plan is still drawn and logged: the "no FreDA" ablation.
+        sample_seeds: yield ``(index, easy, seed)`` with a seed per dataset
+            index drawn from ``(seed, epoch)`` (default), so augmentations
+            are reproducible across resumes, worker counts and world sizes;
+            False yields ``(index, easy)``.
         rank, world_size: override ``get_dist_info()`` (tests, tools).
         **pacing_kwargs: extra arguments for the pacing function (``power``,
             ``num_steps``).
@@ -131,6 +137,7 @@ class QualityCurriculumSampler(Sampler):
                  direction: str = 'high_is_hard',
                  round_up: bool = True,
                  use_freda: bool = True,
+                 sample_seeds: bool = True,
                  rank: Optional[int] = None,
                  world_size: Optional[int] = None,
                  **pacing_kwargs) -> None:
@@ -164,6 +171,7 @@ class QualityCurriculumSampler(Sampler):
         self.direction = direction
         self.round_up = round_up
         self.use_freda = use_freda
+        self.sample_seeds = sample_seeds
         # fail now on bad pacing arguments
         self.pacing_fn(0, start_fraction, end_epoch or 1, **pacing_kwargs)
 
@@ -260,11 +268,22 @@ class QualityCurriculumSampler(Sampler):
             num_hard=num_hard,
             num_easy=len(fakes) - num_hard)
 
-    def __iter__(self) -> Iterator[Tuple[int, bool]]:
+    def seeds(self, epoch: Optional[int] = None) -> np.ndarray:
+        """One augmentation seed per dataset index for ``epoch`` (default:
+        current): the same on every rank, independent of the plan's draws."""
+        epoch = self.epoch if epoch is None else int(epoch)
+        rng = np.random.default_rng([self.seed, epoch, 1])
+        return rng.integers(0, 2**32, size=len(self.labels), dtype=np.uint64)
+
+    def __iter__(self) -> Iterator[Union[Tuple[int, bool],
+                                         Tuple[int, bool, int]]]:
         plan = self.epoch_plan()
         shard = plan.order[self.rank:self.total_size:self.world_size]
         easy = plan.easy if self.use_freda else np.zeros_like(plan.easy)
-        return iter([(int(i), bool(easy[i])) for i in shard])
+        if not self.sample_seeds:
+            return iter([(int(i), bool(easy[i])) for i in shard])
+        seeds = self.seeds(plan.epoch)
+        return iter([(int(i), bool(easy[i]), int(seeds[i])) for i in shard])
 
     def __len__(self) -> int:
         """Items this rank yields per epoch."""

@@ -12,7 +12,8 @@ from qcdet.registry import DATA_SAMPLERS
 
 
 class FrameSet:
-    """Stand-in for DeepfakeDataset: labels, and (index, easy) items."""
+    """Stand-in for DeepfakeDataset: labels, and (index, easy[, seed])
+    items."""
 
     def __init__(self, labels):
         self.labels = np.asarray(labels)
@@ -24,8 +25,7 @@ class FrameSet:
         return self.labels.copy()
 
     def __getitem__(self, item):
-        index, easy = item
-        return int(index), bool(easy)
+        return tuple(item)
 
 
 def keep_batch(batch):
@@ -37,6 +37,8 @@ def make_sampler(num_real=20, num_fake=30, **kwargs):
     kwargs.setdefault('rank', 0)
     kwargs.setdefault('world_size', 1)
     kwargs.setdefault('end_epoch', 10)
+    # most tests look at the plan: (index, easy) pairs; seeds are tested below
+    kwargs.setdefault('sample_seeds', False)
     dataset = FrameSet([0] * num_real + [1] * num_fake)
     return QualityCurriculumSampler(dataset, **kwargs)
 
@@ -248,3 +250,33 @@ def test_use_freda_false_marks_nothing_easy_but_keeps_the_plan():
     assert [i for i, _ in without] == [i for i, _ in with_freda]
     np.testing.assert_array_equal(without.epoch_plan(0).easy,
                                   with_freda.epoch_plan(0).easy)
+
+
+def test_sample_seeds_ride_with_the_index():
+    """By default each item carries a seed per (dataset index, epoch): the
+    same on every rank and for any world size, new every epoch, and the plan
+    (order, easy flags) is the one drawn without seeds."""
+    plain = run_epoch(make_sampler(num_fake=31), 4)
+    seeded = run_epoch(make_sampler(num_fake=31, sample_seeds=True), 4)
+    assert [item[:2] for item in seeded] == plain
+    assert all(type(s) is int and 0 <= s < 2**32 for _, _, s in seeded)
+    seed_of = {i: s for i, _, s in seeded}
+    assert len(set(seed_of.values())) == len(seed_of)
+    shards = [run_epoch(make_sampler(num_fake=31, sample_seeds=True,
+                                     rank=r, world_size=2), 4)
+              for r in range(2)]
+    assert all(seed_of[i] == s for shard in shards for i, _, s in shard)
+    later = dict((i, s) for i, _, s in
+                 run_epoch(make_sampler(num_fake=31, sample_seeds=True), 5))
+    assert all(later[i] != seed_of[i] for i in seed_of)
+
+
+def test_dataloader_workers_receive_index_flag_and_seed():
+    sampler = make_sampler(num_real=13, num_fake=24, sample_seeds=True)
+    sampler.set_epoch(2)
+    loader = DataLoader(
+        sampler.dataset, batch_size=5, sampler=sampler, num_workers=2,
+        collate_fn=keep_batch)
+    received = [item for batch in loader for item in batch]
+    assert received == list(sampler)
+    assert all(len(item) == 3 for item in received)
