@@ -1,0 +1,252 @@
+"""Leave-one-forgery-family-out study on the embedded synthetic benchmark.
+
+For every held-out family F: train on the real faces and the other families' fakes (train split), test on
+the test split's reals and F's fakes only (identities of the test split are never seen in training). Each
+variant is one config of the repo, so the study measures exactly what users run:
+
+  baseline      configs/baseline_demo.py
+  qc            configs/qc_demo.py                       (static SSIM + dynamic FQS, FreDA, pacing)
+  static_only   configs/qc_ablations/qc_demo_static_only.py
+  dynamic_only  configs/qc_ablations/qc_demo_dynamic_only.py
+  no_freda      configs/qc_ablations/qc_demo_no_freda.py
+  no_pacing     configs/qc_ablations/qc_demo_no_pacing.py
+
+No validation split and no checkpoint selection: the last epoch's weights are tested (selection on seen
+families would not transfer to an unseen one, and it keeps the study cheap). Every run writes its metrics
+to ``<out>/runs/<family>/<variant>/seed<k>.json``; an interrupted study continues where it stopped.
+
+Ends with ``name: value`` lines: ``qc_minus_baseline_auc`` (frame AUC, mean over families and seeds),
+``qc_minus_baseline_video_auc``, and ``<variant>_frame_auc`` / ``<variant>_video_auc`` means.
+
+    python benchmarks/generalization.py                      # full study (see docs/results.md)
+    python benchmarks/generalization.py --seeds 0 --epochs 1 --num-identities 10 --variants baseline qc
+"""
+import argparse
+import json
+import logging
+import os
+import os.path as osp
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+try:
+    import qcdet  # noqa: F401
+except ImportError:  # not installed: run from a checkout
+    sys.path.insert(0, str(REPO))
+from mmengine.config import Config  # noqa: E402
+from mmengine.logging import MMLogger  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+
+from qcdet.datasets.synthetic import FORGERY_FAMILIES, generate_demo_dataset  # noqa: E402
+from qcdet.quality.static_scoring import evaluator_config, score_annotation  # noqa: E402
+
+VARIANTS = {
+    'baseline': 'configs/baseline_demo.py',
+    'qc': 'configs/qc_demo.py',
+    'static_only': 'configs/qc_ablations/qc_demo_static_only.py',
+    'dynamic_only': 'configs/qc_ablations/qc_demo_dynamic_only.py',
+    'no_freda': 'configs/qc_ablations/qc_demo_no_freda.py',
+    'no_pacing': 'configs/qc_ablations/qc_demo_no_pacing.py',
+}
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--out', default='work_dirs/generalization', help='data, runs and results go here')
+    parser.add_argument('--variants', nargs='+', default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument('--families', nargs='+', default=list(FORGERY_FAMILIES), choices=list(FORGERY_FAMILIES),
+                        help='families to hold out, one study cell each')
+    parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2], help='training seeds')
+    parser.add_argument('--epochs', type=int, default=5)
+    parser.add_argument('--num-identities', type=int, default=150, help='60/20/20 %% train/val/test identities')
+    parser.add_argument('--frames-per-video', type=int, default=6, help='frames per video (test uses all)')
+    parser.add_argument('--train-frames-per-video', type=int, default=2,
+                        help='frames per video used for training (the first ones); fewer keeps the study cheap')
+    parser.add_argument('--size', type=int, default=64, help='image side of the generated data')
+    parser.add_argument('--data-seed', type=int, default=0, help='seed of the generated data')
+    parser.add_argument('--num-workers', type=int, default=1, help='DataLoader workers per run')
+    parser.add_argument('--threads', type=int, default=0, help='torch threads (0: leave the default)')
+    return parser.parse_args(argv)
+
+
+def prepare_data(args) -> str:
+    """Generates the demo data once and writes the SSIM static scores of the train split."""
+    root = osp.join(args.out, 'data')
+    meta = dict(seed=args.data_seed, num_identities=args.num_identities, frames_per_video=args.frames_per_video,
+                size=args.size)
+    meta_file = osp.join(root, 'study_data.json')
+    if osp.exists(meta_file) and json.load(open(meta_file)) == meta:
+        return root
+    generate_demo_dataset(root, seed=args.data_seed, num_identities=args.num_identities, videos_per_identity=1,
+                          frames_per_video=args.frames_per_video, size=args.size, workers=2)
+    ann = osp.join(root, 'annotations')
+    score_annotation(osp.join(ann, 'train.json'), osp.join(ann, 'train_static.json'), evaluator_config('ssim'),
+                     progress=False)
+    with open(meta_file, 'w') as f:
+        json.dump(meta, f)
+    return root
+
+
+def write_split(root: str, src: str, dst: str, keep) -> str:
+    with open(osp.join(root, 'annotations', src)) as f:
+        ann = json.load(f)
+    ann['data_list'] = [r for r in ann['data_list'] if keep(r)]
+    ann['metainfo']['methods'] = sorted({r['method'] for r in ann['data_list']})
+    path = osp.join(root, 'annotations', dst)
+    with open(path, 'w') as f:
+        json.dump(ann, f)
+    return path
+
+
+def make_config(config: str, seed: int, work_dir: str, epochs: int, num_workers: int, train: dict,
+                test: dict, img_size: int = None) -> Config:
+    """A repo config set up for one study run: no validation, no checkpoints, quiet logs.
+
+    ``train``/``test`` update the datasets (e.g. ``data_root``, ``ann_file``); ``img_size`` replaces the
+    pipelines' Resize scale.
+    """
+    cfg = Config.fromfile(str(REPO / config))
+    cfg.work_dir = work_dir
+    cfg.experiment_name = f'study_{os.getpid()}_{time.time_ns()}'
+    cfg.randomness = dict(seed=seed, deterministic=False)
+    cfg.train_cfg = dict(by_epoch=True, max_epochs=epochs, val_interval=epochs + 1)
+    cfg.val_dataloader, cfg.val_cfg, cfg.val_evaluator = None, None, None
+    cfg.default_hooks.checkpoint = None  # the last epoch is tested straight from memory
+    cfg.default_hooks.logger = dict(type='LoggerHook', interval=10 ** 6)
+    cfg.visualizer = dict(type='Visualizer', vis_backends=[])
+    cfg.log_level = 'WARNING'
+    for split, dataset in (('train', train), ('test', test)):
+        loader = cfg[f'{split}_dataloader']
+        loader.dataset.update(dataset)
+        loader.num_workers = num_workers
+        loader.persistent_workers = num_workers > 0
+        if img_size:
+            for step in loader.dataset.pipeline:
+                if step['type'] == 'Resize':
+                    step['scale'] = (img_size, img_size)
+    return cfg
+
+
+def study_config(variant: str, root: str, family: str, seed: int, work_dir: str, args) -> Config:
+    return make_config(VARIANTS[variant], seed, work_dir, args.epochs, args.num_workers,
+                       train=dict(data_root=root, ann_file=f'annotations/study/train_no_{family}.json'),
+                       test=dict(data_root=root, ann_file=f'annotations/study/test_{family}.json'))
+
+
+def run_one(result_path: str, cfg: Config, **info) -> dict:
+    """Trains ``cfg``, tests its last epoch and stores the metrics; reuses a stored result."""
+    if osp.exists(result_path):
+        with open(result_path) as f:
+            return json.load(f)
+    start = time.time()
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    metrics = runner.test()
+    result = dict(info, epochs=cfg.train_cfg.max_epochs, seconds=round(time.time() - start, 1),
+                  frame_auc=float(metrics['frame_auc']), video_auc=float(metrics['video_auc']),
+                  num_frames=int(metrics['num_frames']), num_videos=int(metrics['num_videos']))
+    os.makedirs(osp.dirname(result_path), exist_ok=True)
+    with open(result_path, 'w') as f:
+        json.dump(result, f, indent=1)
+    return result
+
+
+def mean_std(values) -> str:
+    values = np.asarray(values, dtype=float)
+    return f'{values.mean():.3f} ± {values.std(ddof=1) if len(values) > 1 else 0.0:.3f}'
+
+
+def format_table(results, metric, variants, families, label='held-out family') -> str:
+    rows = [f'| {label} | ' + ' | '.join(variants) + ' |', '|---' * (len(variants) + 1) + '|']
+    for family in families + ['mean']:
+        cells = []
+        for variant in variants:
+            values = [r[metric] for r in results if r['variant'] == variant and (family == 'mean' or
+                                                                               r['held_out'] == family)]
+            if family == 'mean':  # mean over families of the seed-wise values; std over seeds of the mean
+                by_seed = {}
+                for r in results:
+                    if r['variant'] == variant:
+                        by_seed.setdefault(r['seed'], []).append(r[metric])
+                values = [np.mean(v) for v in by_seed.values()]
+            cells.append(mean_std(values) if values else 'n/a')
+        rows.append(f'| {family} | ' + ' | '.join(cells) + ' |')
+    return '\n'.join(rows)
+
+
+def paired_difference(results, metric, variant='qc', reference='baseline'):
+    """QC − baseline per (family, seed) pair: the same data and seed for both."""
+    ref = {(r['held_out'], r['seed']): r[metric] for r in results if r['variant'] == reference}
+    diffs = [r[metric] - ref[(r['held_out'], r['seed'])] for r in results
+             if r['variant'] == variant and (r['held_out'], r['seed']) in ref]
+    return np.asarray(diffs, dtype=float)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.threads:
+        import torch
+        torch.set_num_threads(args.threads)
+    logging.getLogger('mmengine').setLevel(logging.WARNING)
+    MMLogger.get_instance('mmengine', log_level='WARNING')
+    os.makedirs(args.out, exist_ok=True)
+    start = time.time()
+    root = prepare_data(args)
+    os.makedirs(osp.join(root, 'annotations', 'study'), exist_ok=True)
+    for family in args.families:
+        write_split(root, 'train_static.json', f'study/train_no_{family}.json',
+                    lambda r, f=family: r['method'] != f and r['frame_idx'] < args.train_frames_per_video)
+        write_split(root, 'test.json', f'study/test_{family}.json', lambda r, f=family: r['method'] in ('real', f))
+
+    results = []
+    total = len(args.families) * len(args.variants) * len(args.seeds)
+    for seed in args.seeds:
+        for family in args.families:
+            for variant in args.variants:
+                work_dir = osp.join(args.out, 'work_dirs', family, variant, f'seed{seed}')
+                cfg = study_config(variant, root, family, seed, work_dir, args)
+                result = run_one(osp.join(args.out, 'runs', family, variant, f'seed{seed}.json'), cfg,
+                                 variant=variant, held_out=family, seed=seed)
+                results.append(result)
+                print(f'[{len(results)}/{total}] held out {family:13s} {variant:12s} seed {seed}: '
+                      f"frame AUC {result['frame_auc']:.3f}  video AUC {result['video_auc']:.3f}  "
+                      f"({result['seconds']} s)", flush=True)
+
+    settings = dict(epochs=args.epochs, num_identities=args.num_identities, frames_per_video=args.frames_per_video,
+                    train_frames_per_video=args.train_frames_per_video,
+                    size=args.size, data_seed=args.data_seed, seeds=args.seeds, model='mobilenetv3_small_050',
+                    train_frames_per_run=None)
+    with open(osp.join(root, 'annotations', 'study', f'train_no_{args.families[0]}.json')) as f:
+        settings['train_frames_per_run'] = len(json.load(f)['data_list'])
+    report = [f"Settings: {json.dumps(settings)}", '', 'Frame AUC on the held-out family (mean ± std over seeds)',
+              format_table(results, 'frame_auc', args.variants, args.families), '',
+              'Video AUC on the held-out family (mean ± std over seeds)',
+              format_table(results, 'video_auc', args.variants, args.families)]
+    print('\n'.join(report))
+    with open(osp.join(args.out, 'results.md'), 'w') as f:
+        f.write('\n'.join(report) + '\n')
+    with open(osp.join(args.out, 'results.json'), 'w') as f:
+        json.dump(dict(settings=settings, runs=results), f, indent=1)
+
+    lines = {}
+    if 'qc' in args.variants and 'baseline' in args.variants:
+        for metric, name in (('frame_auc', 'qc_minus_baseline_auc'), ('video_auc', 'qc_minus_baseline_video_auc')):
+            diffs = paired_difference(results, metric)
+            lines[name] = f'{diffs.mean():+.4f}'
+            lines[name + '_std'] = f'{diffs.std(ddof=1) if len(diffs) > 1 else 0.0:.4f}'
+            lines[name + '_wins'] = f'{int((diffs > 0).sum())}/{len(diffs)}'
+    for variant in args.variants:
+        for metric in ('frame_auc', 'video_auc'):
+            lines[f'{variant}_{metric}'] = f"{np.mean([r[metric] for r in results if r['variant'] == variant]):.4f}"
+    lines['study_minutes'] = f'{(time.time() - start) / 60:.1f}'
+    for name, value in lines.items():
+        print(f'{name}: {value}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
