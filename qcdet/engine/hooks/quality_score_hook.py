@@ -6,6 +6,7 @@ import os.path as osp
 from typing import Optional
 
 import numpy as np
+import torch
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
@@ -55,6 +56,7 @@ class QualityScoreHook(Hook):
         self.out_dir = out_dir
         self.store: Optional[QualityScoreStore] = None
         self.sampler = None
+        self.num_skipped = 0  # non-finite feedback values skipped this epoch
 
     # ---------------------------------------------------------------- set-up
     def before_run(self, runner) -> None:
@@ -104,15 +106,28 @@ class QualityScoreHook(Hook):
             return
         model.train_feedback = None  # consumed: never counted twice
         fake = feedback['label'] == 1
-        if fake.any():
-            values = self.dynamic(feedback['fake_prob'][fake],
-                                  feedback['loss'][fake])
-            self.store.record(feedback['sample_idx'][fake], values)
+        if not fake.any():
+            return
+        values = torch.as_tensor(self.dynamic(feedback['fake_prob'][fake],
+                                              feedback['loss'][fake]))
+        idx = feedback['sample_idx'][fake]
+        # a NaN/inf would poison the sample's mean and, through the ranks of
+        # FQS, the whole curriculum: skip it, count it, say so
+        finite = torch.isfinite(values)
+        if not finite.all():
+            skipped = idx[~finite].tolist()
+            self.num_skipped += len(skipped)
+            runner.logger.warning(
+                f'QualityScoreHook: skipped non-finite feedback of samples '
+                f'{skipped} at iteration {runner.iter + 1}')
+        self.store.record(idx[finite], values[finite])
 
     def after_train_epoch(self, runner) -> None:
         seen = self.store.end_epoch()
         summary = self._summary(runner.epoch)
         summary['num_fakes_with_feedback'] = seen
+        summary['num_nonfinite_feedback_skipped'] = self.num_skipped
+        self.num_skipped = 0
         msg = ', '.join(f'{k}={v}' for k, v in summary.items()
                         if k != 'per_method')
         runner.logger.info(f'QualityScoreHook epoch {runner.epoch + 1}: {msg}')
