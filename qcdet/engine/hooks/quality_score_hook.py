@@ -7,7 +7,7 @@ from typing import Optional
 
 import numpy as np
 import torch
-from mmengine.dist import is_main_process
+from mmengine.dist import all_reduce, is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
@@ -126,7 +126,9 @@ class QualityScoreHook(Hook):
         seen = self.store.end_epoch()
         summary = self._summary(runner.epoch)
         summary['num_fakes_with_feedback'] = seen
-        summary['num_nonfinite_feedback_skipped'] = self.num_skipped
+        skipped = torch.tensor([self.num_skipped], dtype=torch.float64)
+        all_reduce(skipped, op='sum')  # all ranks' skips in the epoch file
+        summary['num_nonfinite_feedback_skipped'] = int(skipped.item())
         self.num_skipped = 0
         msg = ', '.join(f'{k}={v}' for k, v in summary.items()
                         if k != 'per_method')
