@@ -39,18 +39,12 @@ def face_frames(num_frames=NUM_FRAMES, size=160):
             for pose in sample_poses(rng, num_frames, size=size)]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    'known gap: the frame the cut goes through decodes without an error '
-    '(FFmpeg: "mjpeg overread") and read_frames returns it half-garbage; '
-    'see docs/robustness.md'))
 def test_truncated_avi_gives_only_its_intact_frames(tmp_path):
     """Expectation: a truncated AVI (its header still claims all frames)
     yields only the frames it really holds, each identical to the same
-    frame of the intact file; the frames past the cut are left out, never
+    frame of the intact file; the frames past the cut, and the one the cut
+    goes through (FFmpeg decodes it without an error), are left out, never
     returned as garbage.
-
-    Today the frames before the cut are exact and those after it are left
-    out, but the one frame the cut goes through comes back half-decoded.
     """
     frames = face_frames(size=64)
     intact = read_frames(write_video(tmp_path / 'a.avi', frames, 'MJPG'),

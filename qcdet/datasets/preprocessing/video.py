@@ -53,10 +53,23 @@ def video_frame_count(path) -> int:
 
 def read_frames(path, indices: Sequence[int]) -> Dict[int, np.ndarray]:
     """BGR frames at ``indices``; indices that cannot be decoded are left
-    out. Raises :class:`VideoReadError` when none can."""
+    out. Raises :class:`VideoReadError` when none can.
+
+    A frame that decoded right before a failing one is left out too: where a
+    file was cut short, FFmpeg decodes the frame the cut goes through
+    without an error (half of it garbage), and the next read is the first
+    to fail. Dropping it costs one good frame when a cut falls exactly
+    between frames.
+    """
     capture = _open(path)
     frames = {}
     position = 0  # index of the frame the next read() returns
+    last_decoded = -2  # index of the last frame grabbed or read successfully
+
+    def failed(at: int) -> None:
+        if last_decoded == at - 1:
+            frames.pop(last_decoded, None)
+
     try:
         for index in sorted(set(int(i) for i in indices)):
             gap = index - position
@@ -64,11 +77,18 @@ def read_frames(path, indices: Sequence[int]) -> Dict[int, np.ndarray]:
                 capture.set(cv2.CAP_PROP_POS_FRAMES, index)
             else:
                 for _ in range(gap):
-                    capture.grab()
+                    if capture.grab():
+                        last_decoded = position
+                    else:
+                        failed(position)
+                    position += 1
             ok, frame = capture.read()
             position = index + 1
             if ok and frame is not None:
                 frames[index] = frame
+                last_decoded = index
+            else:
+                failed(index)
     finally:
         capture.release()
     if indices and not frames:
