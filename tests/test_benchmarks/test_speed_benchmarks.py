@@ -1,0 +1,82 @@
+"""The speed benchmarks run end to end at a tiny size and end with
+``name: value`` lines that parse as numbers (scripts read them)."""
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+LINE = re.compile(r'^([a-z0-9_]+): (\S+)$')
+
+
+def run_benchmark(script, *args, timeout=120):
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    proc = subprocess.run(
+        [sys.executable, str(REPO / 'benchmarks' / script), *args],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    values = {}
+    for line in proc.stdout.splitlines():
+        match = LINE.match(line)
+        if match:
+            values[match.group(1)] = float(match.group(2))
+    return values
+
+
+def test_freda_speed_tiny():
+    values = run_benchmark('freda_speed.py', '--repeats', '2', '--rounds',
+                           '1', '--identities', '3')
+    for name in ('freda_ms_per_image', 'mix_ms_per_image',
+                 'decode_ms_per_image', 'fft_ms_per_image', 'freda_over_fft',
+                 'mix_over_fft', 'pipeline_img_per_s_plain',
+                 'pipeline_img_per_s_freda', 'pipeline_freda_over_plain'):
+        assert values[name] > 0, name
+    assert values['pipeline_images'] == 40  # one train identity
+
+
+def test_freda_speed_reference_gives_before_after(tmp_path):
+    reference = tmp_path / 'freq_augment_copy.py'
+    reference.write_text(
+        (REPO / 'qcdet/datasets/transforms/freq_augment.py').read_text())
+    values = run_benchmark('freda_speed.py', '--repeats', '2', '--rounds',
+                           '1', '--identities', '3', '--no-pipeline',
+                           '--reference', str(reference))
+    assert values['reference_freda_ms_per_image'] > 0
+    assert values['freda_speedup_over_reference'] > 0
+    assert 'pipeline_img_per_s_plain' not in values
+
+
+def test_train_throughput_tiny():
+    values = run_benchmark('train_throughput.py', '--rounds', '1', '--epochs',
+                           '1', '--identities', '3', '--workers', '0')
+    for name in ('plain_img_per_s', 'qc_img_per_s', 'fwd_bwd_img_per_s',
+                 'qc_over_plain', 'step_over_fwd_bwd', 'refresh_share',
+                 'step_over_fwd_bwd_cpu', 'qc_over_plain_cpu'):
+        assert values[name] > 0, name
+    assert values['extra_forward_passes'] == 0
+    assert values['plain_forward_calls'] == values['qc_forward_calls'] > 0
+    assert 0 <= values['qc_easy_fraction'] <= 1
+
+
+def test_static_scoring_speed_tiny():
+    values = run_benchmark('static_scoring_speed.py', '--pairs', '1',
+                           '--rounds', '1')
+    assert values['ssim_faces_per_s'] > 0
+    faces = REPO / '..' / 'shared' / 'data' / 'cvit-dfdc-faces' / 'test'
+    if not faces.is_dir():
+        pytest.skip(f'face crops absent ({faces}): dlib/onnx not timed')
+    for backend in ('dlib', 'onnx'):
+        if f'{backend}_faces_per_s' in values:  # skipped if not installed
+            assert values[f'{backend}_faces_per_s'] > 0
+            assert values[f'{backend}_embed_faces_per_s'] > 0
+
+
+def test_dataloader_ipc_tiny():
+    values = run_benchmark('dataloader_ipc.py', '--rounds', '1', '--epochs',
+                           '1', '--identities', '3', '--workers', '0')
+    for setting in ('base', 'file_system', 'stack', 'stack_fs'):
+        assert values[f'{setting}_step_over_fwd_bwd'] > 0
+        assert values[f'{setting}_step_over_fwd_bwd_cpu'] > 0
