@@ -23,11 +23,17 @@ def derive_seed(*keys: int) -> int:
 
 
 def seed_everything(seed: int) -> None:
-    """Seeds python's ``random``, numpy's global RNG and torch (CPU and every
-    CUDA device)."""
+    """Seeds python's ``random``, numpy's global RNG and torch (CPU, and every
+    CUDA device where CUDA is available).
+
+    Not ``torch.manual_seed``: it also seeds every other accelerator backend
+    (MTIA, XPU, ...) and costs ~0.2 ms, which adds up when called every step.
+    """
     random.seed(seed)
     np.random.seed(seed)
-    torch.manual_seed(seed)
+    torch.default_generator.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
 
 
 @contextmanager

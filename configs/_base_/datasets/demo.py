@@ -20,6 +20,8 @@ train_dataloader = dict(
     batch_size=32,
     num_workers=2,
     persistent_workers=True,
+    # one stacked tensor per batch leaves each worker, not one per image
+    collate_fn=dict(type='default_collate'),
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(type=dataset_type, data_root=data_root,
                  ann_file='annotations/train.json', pipeline=train_pipeline))
@@ -27,6 +29,8 @@ val_dataloader = dict(
     batch_size=64,
     num_workers=2,
     persistent_workers=True,
+    # one stacked tensor per batch leaves each worker, not one per image
+    collate_fn=dict(type='default_collate'),
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type=dataset_type, data_root=data_root,
                  ann_file='annotations/val.json', test_mode=True,
@@ -35,6 +39,8 @@ test_dataloader = dict(
     batch_size=64,
     num_workers=2,
     persistent_workers=True,
+    # one stacked tensor per batch leaves each worker, not one per image
+    collate_fn=dict(type='default_collate'),
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type=dataset_type, data_root=data_root,
                  ann_file='annotations/test.json', test_mode=True,
