@@ -15,6 +15,10 @@ No validation split and no checkpoint selection: the last epoch's weights are te
 families would not transfer to an unseen one, and it keeps the study cheap). Every run writes its metrics
 to ``<out>/runs/<family>/<variant>/seed<k>.json``; an interrupted study continues where it stopped.
 
+Static quality: SSIM to the paired real by default, as ``tools/run_demo.sh`` does (``--static-backend dlib``
+for the identity similarity; benchmarks/static_quality_validity.py compares how well each tracks the true
+quality).
+
 Ends with ``name: value`` lines: ``qc_minus_baseline_auc`` (frame AUC, mean over families and seeds),
 ``qc_minus_baseline_video_auc``, and ``<variant>_frame_auc`` / ``<variant>_video_auc`` means.
 
@@ -26,6 +30,7 @@ import json
 import logging
 import os
 import os.path as osp
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -61,15 +66,20 @@ def parse_args(argv=None):
     parser.add_argument('--families', nargs='+', default=list(FORGERY_FAMILIES), choices=list(FORGERY_FAMILIES),
                         help='families to hold out, one study cell each')
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2], help='training seeds')
-    parser.add_argument('--epochs', type=int, default=5)
-    parser.add_argument('--num-identities', type=int, default=150, help='60/20/20 %% train/val/test identities')
+    parser.add_argument('--epochs', type=int, default=4)
+    parser.add_argument('--num-identities', type=int, default=120, help='60/20/20 %% train/val/test identities')
     parser.add_argument('--frames-per-video', type=int, default=6, help='frames per video (test uses all)')
     parser.add_argument('--train-frames-per-video', type=int, default=2,
                         help='frames per video used for training (the first ones); fewer keeps the study cheap')
     parser.add_argument('--size', type=int, default=64, help='image side of the generated data')
     parser.add_argument('--data-seed', type=int, default=0, help='seed of the generated data')
-    parser.add_argument('--num-workers', type=int, default=1, help='DataLoader workers per run')
+    parser.add_argument('--static-backend', default='ssim', choices=['ssim', 'dlib'],
+                        help='static quality evaluator (ssim: as tools/run_demo.sh does)')
+    parser.add_argument('--num-workers', type=int, default=0, help='DataLoader workers per run')
     parser.add_argument('--threads', type=int, default=0, help='torch threads (0: leave the default)')
+    parser.add_argument('--jobs', type=int, default=1,
+                        help='runs in parallel, one single-threaded process each (2 suits a 2-core CPU)')
+    parser.add_argument('--shard', help=argparse.SUPPRESS)  # "k/n": this process runs every n-th run from k
     return parser.parse_args(argv)
 
 
@@ -77,15 +87,15 @@ def prepare_data(args) -> str:
     """Generates the demo data once and writes the SSIM static scores of the train split."""
     root = osp.join(args.out, 'data')
     meta = dict(seed=args.data_seed, num_identities=args.num_identities, frames_per_video=args.frames_per_video,
-                size=args.size)
+                size=args.size, static_backend=args.static_backend)
     meta_file = osp.join(root, 'study_data.json')
     if osp.exists(meta_file) and json.load(open(meta_file)) == meta:
         return root
     generate_demo_dataset(root, seed=args.data_seed, num_identities=args.num_identities, videos_per_identity=1,
                           frames_per_video=args.frames_per_video, size=args.size, workers=2)
     ann = osp.join(root, 'annotations')
-    score_annotation(osp.join(ann, 'train.json'), osp.join(ann, 'train_static.json'), evaluator_config('ssim'),
-                     progress=False)
+    score_annotation(osp.join(ann, 'train.json'), osp.join(ann, 'train_static.json'),
+                     evaluator_config(args.static_backend), workers=2, progress=False)
     with open(meta_file, 'w') as f:
         json.dump(meta, f)
     return root
@@ -195,31 +205,49 @@ def main(argv=None):
     MMLogger.get_instance('mmengine', log_level='WARNING')
     os.makedirs(args.out, exist_ok=True)
     start = time.time()
-    root = prepare_data(args)
+    settings = dict(epochs=args.epochs, num_identities=args.num_identities, frames_per_video=args.frames_per_video,
+                    train_frames_per_video=args.train_frames_per_video, size=args.size, data_seed=args.data_seed,
+                    static_backend=args.static_backend, model='mobilenetv3_small_050')
+    settings_file = osp.join(args.out, 'runs', 'settings.json')
+    if not args.shard:
+        if osp.exists(settings_file) and json.load(open(settings_file)) != settings:
+            sys.exit(f'{args.out} holds runs made with other settings ({settings_file}); '
+                     'choose another --out or delete it')
+        os.makedirs(osp.dirname(settings_file), exist_ok=True)
+        with open(settings_file, 'w') as f:
+            json.dump(settings, f)
+    root = prepare_data(args) if not args.shard else osp.join(args.out, 'data')
     os.makedirs(osp.join(root, 'annotations', 'study'), exist_ok=True)
-    for family in args.families:
+    for family in args.families if not args.shard else []:
         write_split(root, 'train_static.json', f'study/train_no_{family}.json',
                     lambda r, f=family: r['method'] != f and r['frame_idx'] < args.train_frames_per_video)
         write_split(root, 'test.json', f'study/test_{family}.json', lambda r, f=family: r['method'] in ('real', f))
 
-    results = []
-    total = len(args.families) * len(args.variants) * len(args.seeds)
-    for seed in args.seeds:
-        for family in args.families:
-            for variant in args.variants:
-                work_dir = osp.join(args.out, 'work_dirs', family, variant, f'seed{seed}')
-                cfg = study_config(variant, root, family, seed, work_dir, args)
-                result = run_one(osp.join(args.out, 'runs', family, variant, f'seed{seed}.json'), cfg,
-                                 variant=variant, held_out=family, seed=seed)
-                results.append(result)
-                print(f'[{len(results)}/{total}] held out {family:13s} {variant:12s} seed {seed}: '
-                      f"frame AUC {result['frame_auc']:.3f}  video AUC {result['video_auc']:.3f}  "
-                      f"({result['seconds']} s)", flush=True)
+    if args.jobs > 1 and not args.shard:
+        argv = list(sys.argv[1:] if argv is None else argv)
+        procs = [subprocess.Popen([sys.executable, __file__, *argv, '--shard', f'{k}/{args.jobs}', '--threads', '1'])
+                 for k in range(args.jobs)]
+        if any(proc.wait() for proc in procs):
+            sys.exit('a study process failed (its runs so far are kept; run the same command again to continue)')
+    shard, num_shards = map(int, args.shard.split('/')) if args.shard else (0, 1)
 
-    settings = dict(epochs=args.epochs, num_identities=args.num_identities, frames_per_video=args.frames_per_video,
-                    train_frames_per_video=args.train_frames_per_video,
-                    size=args.size, data_seed=args.data_seed, seeds=args.seeds, model='mobilenetv3_small_050',
-                    train_frames_per_run=None)
+    results = []
+    cells = [(seed, family, variant) for seed in args.seeds for family in args.families for variant in args.variants]
+    total = len(cells)
+    for index, (seed, family, variant) in enumerate(cells):
+        if index % num_shards == shard:
+            work_dir = osp.join(args.out, 'work_dirs', family, variant, f'seed{seed}')
+            cfg = study_config(variant, root, family, seed, work_dir, args)
+            result = run_one(osp.join(args.out, 'runs', family, variant, f'seed{seed}.json'), cfg,
+                             variant=variant, held_out=family, seed=seed)
+            results.append(result)
+            print(f'[{index + 1}/{total}] held out {family:13s} {variant:12s} seed {seed}: '
+                  f"frame AUC {result['frame_auc']:.3f}  video AUC {result['video_auc']:.3f}  "
+                  f"({result['seconds']} s)", flush=True)
+    if args.shard:
+        return 0
+
+    settings = dict(settings, seeds=args.seeds)
     with open(osp.join(root, 'annotations', 'study', f'train_no_{args.families[0]}.json')) as f:
         settings['train_frames_per_run'] = len(json.load(f)['data_list'])
     report = [f"Settings: {json.dumps(settings)}", '', 'Frame AUC on the held-out family (mean ± std over seeds)',

@@ -58,25 +58,34 @@ def save(path, records, metainfo):
                        data_list=records), f)
 
 
+def crop_ffpp(shared: str, root: str, num_frames: int, size: int) -> str:
+    """Crops the FF++ sample clips into ``root`` once (tools/data/preprocess.py's pipeline) and pools the
+    official splits into ``annotations/all.json`` (the sample is too small to split by video); returns it."""
+    pooled = osp.join(root, 'annotations', 'all.json')
+    if osp.exists(pooled):
+        return pooled
+    layout = build_layout('ffpp', osp.join(shared, 'icpr2020dfdc', 'ffpp'),
+                          splits_dir=osp.join(shared, 'faceforensics-examples', 'splits'))
+    preprocess_dataset(layout, root, num_frames=num_frames, size=size, progress=False)
+    records, metainfo = [], None
+    for split in ('train', 'val', 'test'):
+        path = osp.join(root, 'annotations', f'{split}.json')
+        if osp.exists(path):
+            with open(path) as f:
+                ann = json.load(f)
+            records += ann['data_list']
+            metainfo = ann['metainfo']
+    save(pooled, records, metainfo)
+    return pooled
+
+
 def prepare_ffpp(args) -> tuple:
-    """Crops the FF++ clips once, pools the official splits and scores every fake with dlib."""
+    """The cropped FF++ clips with every fake scored by dlib identity similarity."""
     root = osp.join(args.out, 'ffpp')
     scored = osp.join(root, 'annotations', 'all_static.json')
     if not osp.exists(scored):
-        layout = build_layout('ffpp', osp.join(args.shared, 'icpr2020dfdc', 'ffpp'),
-                              splits_dir=osp.join(args.shared, 'faceforensics-examples', 'splits'))
-        preprocess_dataset(layout, root, num_frames=args.num_frames, size=args.img_size, progress=False)
-        records, metainfo = [], None
-        for split in ('train', 'val', 'test'):
-            path = osp.join(root, 'annotations', f'{split}.json')
-            if osp.exists(path):
-                with open(path) as f:
-                    ann = json.load(f)
-                records += ann['data_list']
-                metainfo = ann['metainfo']
-        save(osp.join(root, 'annotations', 'all.json'), records, metainfo)
-        score_annotation(osp.join(root, 'annotations', 'all.json'), scored, evaluator_config('dlib'),
-                         progress=False)
+        pooled = crop_ffpp(args.shared, root, args.num_frames, args.img_size)
+        score_annotation(pooled, scored, evaluator_config('dlib'), progress=False)
     with open(scored) as f:
         ann = json.load(f)
     return root, ann

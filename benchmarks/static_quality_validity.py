@@ -25,7 +25,8 @@ from scipy.stats import spearmanr
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from qcdet.datasets.preprocessing import build_layout, preprocess_dataset  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generalization_real import crop_ffpp  # noqa: E402
 from qcdet.datasets.synthetic import generate_demo_dataset  # noqa: E402
 from qcdet.quality.static_scoring import evaluator_config, score_annotation  # noqa: E402
 
@@ -78,25 +79,10 @@ def main(argv=None):
 
     ffpp_root = osp.join(args.shared, 'icpr2020dfdc', 'ffpp')
     if osp.isdir(ffpp_root):
-        out = osp.join(args.out, 'ffpp')
-        if not osp.exists(osp.join(out, 'annotations', 'all.json')):
-            layout = build_layout('ffpp', ffpp_root, splits_dir=osp.join(args.shared, 'faceforensics-examples',
-                                                                          'splits'))
-            preprocess_dataset(layout, out, num_frames=args.ffpp_frames, size=256, progress=False)
-            records, metainfo = [], None
-            for split in ('train', 'val', 'test'):
-                path = osp.join(out, 'annotations', f'{split}.json')
-                if osp.exists(path):
-                    with open(path) as f:
-                        data = json.load(f)
-                    records += data['data_list']
-                    metainfo = data['metainfo']
-            with open(osp.join(out, 'annotations', 'all.json'), 'w') as f:
-                json.dump(dict(metainfo=metainfo, data_list=records), f)
+        pooled = crop_ffpp(args.shared, osp.join(args.out, 'ffpp'), args.ffpp_frames, 256)
         print('FF++ c23 clips: mean ± std similarity of each fake to its paired real (Face2Face has no pair)')
         for backend in backends:
-            fakes = score(osp.join(out, 'annotations', 'all.json'), osp.join(out, 'annotations', f'all_{backend}.json'),
-                          backend, args)
+            fakes = score(pooled, pooled.replace('all.json', f'all_{backend}.json'), backend, args)
             for method in sorted({r['method'] for r in fakes}):
                 values = [r['static_quality'] for r in fakes
                           if r['method'] == method and not r.get('static_quality_fallback')]
