@@ -189,16 +189,18 @@ def test_state_dict_round_trip_continues_the_curriculum():
         resumed.load_state_dict(dict(epoch=1, seed=2))
 
 
-def test_dataloader_workers_receive_index_and_flag():
-    sampler = make_sampler(num_real=13, num_fake=24)
+@pytest.mark.parametrize('sample_seeds', [False, True])
+def test_dataloader_workers_receive_index_flag_and_seed(sample_seeds):
+    sampler = make_sampler(num_real=13, num_fake=24, sample_seeds=sample_seeds)
     sampler.set_epoch(2)
     loader = DataLoader(
         sampler.dataset, batch_size=5, sampler=sampler, num_workers=2,
         collate_fn=keep_batch)
     received = [item for batch in loader for item in batch]
     assert received == list(sampler)
-    assert any(easy for _, easy in received)
-    assert not all(easy for i, easy in received if i >= 13)
+    assert all(len(item) == (3 if sample_seeds else 2) for item in received)
+    assert any(item[1] for item in received)
+    assert not all(item[1] for item in received if item[0] >= 13)
 
 
 def test_build_from_registry_with_runner_defaults():
@@ -269,14 +271,3 @@ def test_sample_seeds_ride_with_the_index():
     later = dict((i, s) for i, _, s in
                  run_epoch(make_sampler(num_fake=31, sample_seeds=True), 5))
     assert all(later[i] != seed_of[i] for i in seed_of)
-
-
-def test_dataloader_workers_receive_index_flag_and_seed():
-    sampler = make_sampler(num_real=13, num_fake=24, sample_seeds=True)
-    sampler.set_epoch(2)
-    loader = DataLoader(
-        sampler.dataset, batch_size=5, sampler=sampler, num_workers=2,
-        collate_fn=keep_batch)
-    received = [item for batch in loader for item in batch]
-    assert received == list(sampler)
-    assert all(len(item) == 3 for item in received)
