@@ -196,6 +196,13 @@ def paired_difference(results, metric, variant='qc', reference='baseline'):
     return np.asarray(diffs, dtype=float)
 
 
+def print_name_values(lines: dict, start: float) -> None:
+    """The closing ``name: value`` lines (plus ``study_minutes``) that scripts parse."""
+    lines['study_minutes'] = f'{(time.time() - start) / 60:.1f}'
+    for name, value in lines.items():
+        print(f'{name}: {value}')
+
+
 def main(argv=None):
     args = parse_args(argv)
     if args.threads:
@@ -270,9 +277,7 @@ def main(argv=None):
     for variant in args.variants:
         for metric in ('frame_auc', 'video_auc'):
             lines[f'{variant}_{metric}'] = f"{np.mean([r[metric] for r in results if r['variant'] == variant]):.4f}"
-    lines['study_minutes'] = f'{(time.time() - start) / 60:.1f}'
-    for name, value in lines.items():
-        print(f'{name}: {value}')
+    print_name_values(lines, start)
     return 0
 
 

@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generalization import REPO, format_table, make_config, paired_difference, run_one  # noqa: E402
+from generalization import (REPO, format_table, make_config, paired_difference, print_name_values,  # noqa: E402
+                            run_one)
 
 from qcdet.datasets.preprocessing import build_layout, preprocess_dataset  # noqa: E402
 from qcdet.quality.static_scoring import evaluator_config, score_annotation  # noqa: E402
@@ -185,9 +186,7 @@ def main(argv=None):
         for variant in variants:
             lines[f'{variant}_frame_auc_{name}'] = \
                 f"{np.mean([r['frame_auc'] for r in results if r['variant'] == variant]):.4f}"
-    lines['study_minutes'] = f'{(time.time() - start) / 60:.1f}'
-    for name, value in lines.items():
-        print(f'{name}: {value}')
+    print_name_values(lines, start)
     return 0
 
 
