@@ -19,6 +19,7 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 
 from qcdet.registry import MODELS
+from qcdet.utils.cli import height_width
 
 
 class TensorForward(nn.Module):
@@ -58,12 +59,7 @@ def count(model: nn.Module, height: int, width: int) -> dict:
 
 def main():
     args = parse_args()
-    if len(args.shape) == 1:
-        height = width = args.shape[0]
-    elif len(args.shape) == 2:
-        height, width = args.shape
-    else:
-        raise SystemExit(f'--shape takes 1 or 2 numbers, got {args.shape}')
+    height, width = height_width(args.shape)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)

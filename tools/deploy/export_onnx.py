@@ -23,6 +23,7 @@ from mmengine.runner import load_checkpoint
 
 import qcdet  # noqa: F401  (safe checkpoint loading)
 from qcdet.registry import MODELS
+from qcdet.utils.cli import height_width
 
 
 class RawImageDetector(nn.Module):
@@ -108,12 +109,7 @@ def check(model: nn.Module, out: str, height: int, width: int, batch: int,
 
 def main():
     args = parse_args()
-    if len(args.shape) == 1:
-        height = width = args.shape[0]
-    elif len(args.shape) == 2:
-        height, width = args.shape
-    else:
-        raise SystemExit(f'--shape takes 1 or 2 numbers, got {args.shape}')
+    height, width = height_width(args.shape)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)

@@ -1,18 +1,11 @@
 """CORE: two views, a consistency term that vanishes only for identical
 representations, and the usual QC feedback."""
-from pathlib import Path
-
 import pytest
 import torch
-from mmengine.config import Config
-from mmengine.registry import init_default_scope
 
 import detector_batches
 from qcdet.models.detectors import CORE
 from qcdet.models.detectors.core import augment_view, consistency_loss
-from qcdet.registry import MODELS
-
-CONFIGS = Path(__file__).resolve().parents[3] / 'configs'
 
 
 def make_batch(labels, size=64, seed=1):
@@ -20,12 +13,8 @@ def make_batch(labels, size=64, seed=1):
 
 
 def build(**overrides):
-    init_default_scope('qcdet')
-    cfg = Config.fromfile(CONFIGS / 'core' /
-                          'core_mobilenetv3_1xb32_12e_demo.py').model
-    cfg.update(overrides)
-    torch.manual_seed(0)
-    return MODELS.build(cfg)
+    return detector_batches.build_detector(
+        'configs/core/core_mobilenetv3_1xb32_12e_demo.py', **overrides)
 
 
 @pytest.fixture(scope='module')

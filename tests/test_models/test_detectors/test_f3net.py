@@ -20,10 +20,7 @@ def make_batch(labels, size=64, seed=1):
 
 @pytest.fixture(scope='module')
 def detector():
-    torch.manual_seed(0)
-    model = MODELS.build(Config.fromfile(DEMO_CONFIG).model)
-    model.init_weights()
-    return model
+    return detector_batches.build_detector(DEMO_CONFIG, init_weights=True)
 
 
 def test_dct_matrix_is_the_orthonormal_dct():
@@ -100,12 +97,7 @@ def test_detector_forward_backward_and_feedback(detector):
     assert feedback['sample_idx'].tolist() == [30, 31, 32]
     assert feedback['label'].tolist() == [0, 1, 0]
 
-    detector.eval()
-    with torch.no_grad():
-        samples = detector(**data, mode='predict')
-        logits = detector(data['inputs'])
-    scores = torch.stack([s.pred_score for s in samples])
-    torch.testing.assert_close(scores, logits.softmax(dim=1))
+    detector_batches.assert_predict_matches_logits(detector, data)
 
 
 def test_ffpp_config_builds_a_twelve_channel_xception(tmp_path):

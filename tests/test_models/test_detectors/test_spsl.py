@@ -22,10 +22,7 @@ def random_images(*shape, seed=0):
 
 @pytest.fixture(scope='module')
 def detector():
-    torch.manual_seed(0)
-    model = MODELS.build(Config.fromfile(DEMO_CONFIG).model)
-    model.init_weights()
-    return model
+    return detector_batches.build_detector(DEMO_CONFIG, init_weights=True)
 
 
 def test_phase_spectrum_of_a_shifted_image_follows_the_shift_theorem():
@@ -106,12 +103,7 @@ def test_detector_forward_backward_and_feedback(detector):
     assert feedback['sample_idx'].tolist() == [20, 21, 22]
     assert feedback['label'].tolist() == [1, 0, 1]
 
-    detector.eval()
-    with torch.no_grad():
-        samples = detector(**data, mode='predict')
-        logits = detector(data['inputs'])
-    scores = torch.stack([s.pred_score for s in samples])
-    torch.testing.assert_close(scores, logits.softmax(dim=1))
+    detector_batches.assert_predict_matches_logits(detector, data)
 
 
 def test_ffpp_config_builds_a_four_channel_xception(tmp_path):

@@ -18,10 +18,7 @@ def make_batch(labels, size=64, seed=1):
 
 @pytest.fixture(scope='module')
 def detector():
-    torch.manual_seed(0)
-    model = MODELS.build(Config.fromfile(DEMO_CONFIG).model)
-    model.init_weights()
-    return model
+    return detector_batches.build_detector(DEMO_CONFIG, init_weights=True)
 
 
 def test_kernels_are_high_pass():
@@ -89,13 +86,8 @@ def test_detector_forward_backward_and_feedback(detector):
 
 
 def test_detector_predict_gives_scores(detector):
-    detector.eval()
     data = detector.data_preprocessor(make_batch([0, 1]))
-    with torch.no_grad():
-        samples = detector(**data, mode='predict')
-        logits = detector(data['inputs'])
-    scores = torch.stack([s.pred_score for s in samples])
-    torch.testing.assert_close(scores, logits.softmax(dim=1))
+    detector_batches.assert_predict_matches_logits(detector, data)
 
 
 def test_ffpp_config_builds_two_xceptions():

@@ -1,21 +1,16 @@
 """UCF: content and forgery encoders, method-specific targets from the
 configured method list, reconstruction, and the QC feedback."""
-from pathlib import Path
-
 import pytest
 import torch
-from mmengine.config import Config
-from mmengine.registry import init_default_scope
 from mmpretrain.structures import DataSample
 
+import detector_batches
 from qcdet.models.detectors import UCFDetector
 from qcdet.models.detectors.ucf import (IGNORE_INDEX,
                                         pairwise_contrastive_loss,
                                         partner_indices)
-from qcdet.registry import MODELS
 
-CONFIGS = Path(__file__).resolve().parents[3] / 'configs'
-DEMO = CONFIGS / 'ucf' / 'ucf_mobilenetv3_1xb32_12e_demo.py'
+DEMO = 'configs/ucf/ucf_mobilenetv3_1xb32_12e_demo.py'
 
 
 def make_batch(labels_and_methods, size=64):
@@ -32,11 +27,7 @@ def make_batch(labels_and_methods, size=64):
 
 
 def build(**overrides):
-    init_default_scope('qcdet')
-    cfg = Config.fromfile(DEMO).model
-    cfg.update(overrides)
-    torch.manual_seed(0)
-    return MODELS.build(cfg)
+    return detector_batches.build_detector(DEMO, **overrides)
 
 
 @pytest.fixture(scope='module')
