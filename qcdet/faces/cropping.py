@@ -50,17 +50,20 @@ class FaceCropper:
 
     def locate(self, frame_bgr: np.ndarray) -> Optional[FaceDetection]:
         """The largest face with ArcFace-order ``landmarks``, or None."""
-        face = largest_face(self.detector(frame_bgr))
-        if face is None:
-            return None
-        if face.landmarks is None:
-            if self._landmarks68 is None:
-                self._landmarks68 = DlibLandmarkPredictor(68)
-            face = FaceDetection(
-                box=face.box, score=face.score,
-                landmarks=landmarks68_to_arcface5(
-                    self._landmarks68(frame_bgr, face.box)))
-        return face
+        return self.with_landmarks(frame_bgr, largest_face(self.detector(frame_bgr)))
+
+    def with_landmarks(self, frame_bgr: np.ndarray,
+                       face: Optional[FaceDetection]) -> Optional[FaceDetection]:
+        """``face`` with ArcFace-order landmarks: the detector's own, or from
+        dlib's 68-point predictor for detectors without landmarks (HOG)."""
+        if face is None or face.landmarks is not None:
+            return face
+        if self._landmarks68 is None:
+            self._landmarks68 = DlibLandmarkPredictor(68)
+        return FaceDetection(
+            box=face.box, score=face.score,
+            landmarks=landmarks68_to_arcface5(
+                self._landmarks68(frame_bgr, face.box)))
 
     def crop(self, frame_bgr: np.ndarray,
              face: Optional[FaceDetection] = None) -> Optional[FaceCrop]:

@@ -16,8 +16,7 @@ from typing import Dict, List, Optional
 import cv2
 import numpy as np
 
-from qcdet.faces import (DlibLandmarkPredictor, FaceCropper, FaceDetection,
-                         landmarks68_to_arcface5)
+from qcdet.faces import FaceCropper, FaceDetection
 from .layouts import VideoItem
 from .video import (VideoReadError, evenly_spaced_indices, read_frames,
                     video_frame_count)
@@ -130,20 +129,12 @@ class FaceLocator:
 
     def __init__(self, cropper: FaceCropper):
         self.cropper = cropper
-        self._landmarks68 = None
 
     def __call__(self, frame, mask=None) -> Optional[FaceDetection]:
         if mask is None:
             return self.cropper.locate(frame)
-        face = select_face(self.cropper.detector(frame), mask)
-        if face is not None and face.landmarks is None:
-            if self._landmarks68 is None:
-                self._landmarks68 = DlibLandmarkPredictor(68)
-            face = FaceDetection(
-                box=face.box, score=face.score,
-                landmarks=landmarks68_to_arcface5(
-                    self._landmarks68(frame, face.box)))
-        return face
+        return self.cropper.with_landmarks(
+            frame, select_face(self.cropper.detector(frame), mask))
 
 
 def _face_from_json(face: dict) -> FaceDetection:
