@@ -17,8 +17,8 @@ from qcdet.utils.worker_pool import worker_context
 from .base import read_bgr_image
 
 __all__ = [
-    'evaluator_config', 'resolve_data_root', 'partial_path',
-    'score_annotation', 'format_report', 'FALLBACK_KEY', 'SCORE_KEY'
+    'evaluator_config', 'resolve_data_root', 'join_data_root',
+    'load_annotation', 'partial_path', 'score_annotation', 'format_report', 'FALLBACK_KEY', 'SCORE_KEY'
 ]
 
 SCORE_KEY = 'static_quality'
@@ -65,7 +65,9 @@ def partial_path(ann_out):
     return Path(f'{ann_out}.partial.jsonl')
 
 
-def _load_annotation(ann_file):
+def load_annotation(ann_file):
+    """An MMEngine-format annotation file, checked: a ``data_list`` whose
+    records all have ``img_path`` and a 0/1 ``label``."""
     with open(ann_file) as f:
         annotation = json.load(f)
     if not isinstance(annotation, dict) or not isinstance(
@@ -82,7 +84,8 @@ def _load_annotation(ann_file):
     return annotation
 
 
-def _join(root, path):
+def join_data_root(root, path):
+    """``path`` below ``root`` unless it is absolute."""
     path = Path(path)
     return str(path if path.is_absolute() else root / path)
 
@@ -208,7 +211,7 @@ def score_annotation(ann_in, ann_out, evaluator_cfg, data_root=None,
     ann_in, ann_out = Path(ann_in), Path(ann_out)
     if ann_out.resolve() == ann_in.resolve():
         raise ValueError(f'--out must be a new file, not the input {ann_in}')
-    annotation = _load_annotation(ann_in)
+    annotation = load_annotation(ann_in)
     data_list = annotation['data_list']
     root = resolve_data_root(ann_in, data_root)
 
@@ -219,8 +222,8 @@ def score_annotation(ann_in, ann_out, evaluator_cfg, data_root=None,
         if not record.get('pair_path'):
             results[index] = (None, NO_PAIR_PATH, {})
             continue
-        tasks.append((index, _join(root, record['img_path']),
-                      _join(root, record['pair_path'])))
+        tasks.append((index, join_data_root(root, record['img_path']),
+                      join_data_root(root, record['pair_path'])))
 
     sidecar = partial_path(ann_out)
     # through JSON, so it compares equal to the one read back
