@@ -80,3 +80,12 @@ def test_dataloader_ipc_tiny():
     for setting in ('base', 'file_system', 'stack', 'stack_fs'):
         assert values[f'{setting}_step_over_fwd_bwd'] > 0
         assert values[f'{setting}_step_over_fwd_bwd_cpu'] > 0
+
+
+def test_profile_train_tiny():
+    """A QC run of a warm-up epoch plus one, all profiled, over the 40 train
+    frames of 3 generated identities: 2 batches of 32 per epoch."""
+    values = run_benchmark('profile_train.py', '--config', 'configs/qc_demo.py',
+                           '--epochs', '1', '--identities', '3')
+    assert values['profiled_iterations'] == 4
+    assert values['profiled_seconds'] > 0
