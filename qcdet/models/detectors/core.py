@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from mmpretrain.structures import DataSample
 
 from qcdet.registry import MODELS
-from .deepfake_detector import DeepfakeDetector
+from .deepfake_detector import DeepfakeDetector, last_feature_map
 
 __all__ = ['CORE', 'augment_view', 'consistency_loss']
 
@@ -115,13 +115,8 @@ class CORE(DeepfakeDetector):
                              'crop_scale, brightness, contrast')
 
     def _feature_and_representation(self, inputs: torch.Tensor):
-        feats = self.backbone(inputs)
-        if isinstance(feats, (tuple, list)):
-            feats = feats[-1]
-        if feats.dim() != 4:
-            raise ValueError(f'CORE needs a [B, C, H, W] feature map from '
-                             f'{type(self.backbone).__name__}, got shape '
-                             f'{tuple(feats.shape)}')
+        feats = last_feature_map(self.backbone(inputs), 'CORE',
+                                 type(self.backbone).__name__)
         pooled = F.adaptive_avg_pool2d(feats, 1).flatten(1)
         representation = F.adaptive_avg_pool2d(F.relu(feats), 1).flatten(1)
         return pooled, representation

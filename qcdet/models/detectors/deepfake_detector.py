@@ -12,6 +12,17 @@ from qcdet.registry import MODELS
 __all__ = ['DeepfakeDetector']
 
 
+def last_feature_map(feats, detector: str, source: str) -> torch.Tensor:
+    """The last of a backbone's outputs, checked to be a [B, C, H, W] map
+    (the detectors that fuse or decode maps need one, not pooled vectors)."""
+    if isinstance(feats, (tuple, list)):
+        feats = feats[-1]
+    if feats.dim() != 4:
+        raise ValueError(f'{detector} needs [B, C, H, W] feature maps; {source} '
+                         f'returned shape {tuple(feats.shape)}')
+    return feats
+
+
 @MODELS.register_module()
 class DeepfakeDetector(BaseModel):
     """Binary (real/fake) classifier over face crops.

@@ -13,19 +13,10 @@ import torch.nn.functional as F
 from qcdet.models.layers import SRMFilter
 from qcdet.registry import MODELS
 
-from .deepfake_detector import DeepfakeDetector
+from .deepfake_detector import DeepfakeDetector, last_feature_map
 
 # the building blocks stay module-level names, out of the package namespace
 __all__ = ['SRMDetector']
-
-
-def _last_map(feats, name: str) -> torch.Tensor:
-    if isinstance(feats, (tuple, list)):
-        feats = feats[-1]
-    if feats.dim() != 4:
-        raise ValueError(f'SRMDetector fuses feature maps; {name} returned '
-                         f'shape {tuple(feats.shape)}, expected [B, C, H, W]')
-    return feats
 
 
 def _out_channels(backbone: nn.Module, name: str) -> int:
@@ -159,7 +150,8 @@ class SRMDetector(DeepfakeDetector):
         """Pooled fused feature, shape [B, C of the RGB backbone]."""
         residual = self.srm_filter(inputs)
         guided = inputs * (1 + self.residual_attention(residual))
-        rgb = _last_map(self.backbone(guided), 'backbone')
-        noise = _last_map(self.srm_backbone(residual), 'srm_backbone')
+        rgb = last_feature_map(self.backbone(guided), 'SRMDetector', 'backbone')
+        noise = last_feature_map(self.srm_backbone(residual), 'SRMDetector',
+                                 'srm_backbone')
         fused = self.fusion(rgb, noise)
         return F.adaptive_avg_pool2d(fused, 1).flatten(1)

@@ -9,7 +9,7 @@ from mmpretrain.structures import DataSample
 
 from qcdet.models.decoders import AdaINDecoder  # noqa: F401
 from qcdet.registry import MODELS
-from .deepfake_detector import DeepfakeDetector
+from .deepfake_detector import DeepfakeDetector, last_feature_map
 
 __all__ = ['UCFDetector', 'partner_indices', 'pairwise_contrastive_loss']
 
@@ -60,15 +60,6 @@ def _projection(in_channels: int, hidden_channels: int,
         nn.LeakyReLU(inplace=True),
         nn.Conv2d(hidden_channels, out_channels, 1))
 
-
-def _last_map(maps, encoder) -> torch.Tensor:
-    if isinstance(maps, (tuple, list)):
-        maps = maps[-1]
-    if maps.dim() != 4:
-        raise ValueError(f'UCFDetector needs [B, C, H, W] maps from '
-                         f'{type(encoder).__name__}, got shape '
-                         f'{tuple(maps.shape)}')
-    return maps
 
 
 def _pool(x: torch.Tensor) -> torch.Tensor:
@@ -188,7 +179,8 @@ class UCFDetector(DeepfakeDetector):
         return torch.tensor(targets, dtype=torch.long, device=device)
 
     def _forgery_maps(self, inputs: torch.Tensor):
-        forgery = _last_map(self.backbone(inputs), self.backbone)
+        forgery = last_feature_map(self.backbone(inputs), 'UCFDetector',
+                                   type(self.backbone).__name__)
         return self.specific_proj(forgery), self.common_proj(forgery)
 
     def extract_feat(self, inputs: torch.Tensor) -> torch.Tensor:
@@ -211,7 +203,8 @@ class UCFDetector(DeepfakeDetector):
              data_samples: Sequence[DataSample]) -> dict:
         specific, common = self._forgery_maps(inputs)
         content = self.content_proj(
-            _last_map(self.content_backbone(inputs), self.content_backbone))
+            last_feature_map(self.content_backbone(inputs), 'UCFDetector',
+                             type(self.content_backbone).__name__))
         specific_vec, common_vec = _pool(specific), _pool(common)
 
         losses = self.classification_loss(self.head(common_vec), data_samples)
