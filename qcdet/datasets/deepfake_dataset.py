@@ -11,6 +11,7 @@ from torch.utils.data import get_worker_info
 from qcdet.registry import DATASETS
 from qcdet.utils.seeding import seeded_rng
 from .deepfakebench import is_deepfakebench_index, parse_deepfakebench_index
+from .transforms.freq_augment import check_deferred_freda
 
 __all__ = ['DeepfakeDataset']
 
@@ -62,6 +63,7 @@ class DeepfakeDataset(BaseDataset):
         self.compression = compression
         self.label_map = label_map
         super().__init__(ann_file=ann_file, data_root=data_root, **kwargs)
+        check_deferred_freda(self.pipeline.transforms)
 
     # ------------------------------------------------------------ loading
     def load_data_list(self) -> List[dict]:

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from qcdet.datasets.transforms.freq_augment import (FreqAugment, freda_mask,
-                                                    freda_mix, mask_columns)
+                                                    freda_mix)
 from qcdet.registry import TRANSFORMS
 
 
@@ -25,76 +25,6 @@ def pair(tmp_path):
 def fake_results(fake, pair_path, easy=True, label=1):
     return dict(img=fake.copy(), label=label, qc_easy=easy,
                 pair_path=pair_path, img_path='fake.png')
-
-
-@pytest.mark.parametrize('height,width', [(16, 16), (15, 21)])
-def test_mask_layout_and_limits(height, width):
-    mask = freda_mask(height, width, 0.3)
-    assert mask.shape == (height, width // 2 + 1) and mask.dtype == bool
-    assert mask[0, 0]  # DC is the lowest frequency
-    assert not mask[height // 2, width // 2]  # the highest ones are out
-    rows = np.arange(1, height)
-    np.testing.assert_array_equal(mask[rows], mask[height - rows])  # +f, -f
-    assert not freda_mask(height, width, 0.0).any()
-    assert freda_mask(height, width, 1.42, 'circle').all()
-    assert freda_mask(height, width, 1.01, 'square').all()
-    assert freda_mask(height, width, 0.5, 'square').sum() > \
-        freda_mask(height, width, 0.5, 'circle').sum()
-
-
-def test_mix_identities():
-    fake, real = random_image(2), random_image(3)
-    ones = np.ones((24, 31 // 2 + 1), bool)
-    np.testing.assert_allclose(freda_mix(fake, real, ones), real, atol=1e-3)
-    np.testing.assert_array_equal(freda_mix(fake, real, ~ones), fake)
-
-
-@pytest.mark.parametrize('shape', ['circle', 'square'])
-def test_mix_takes_low_frequencies_from_the_real(shape):
-    fake, real = random_image(4), random_image(5)
-    mask = freda_mask(24, 31, 0.4, shape)
-    assert 0 < mask.sum() < mask.size
-    mixed = freda_mix(fake, real, mask)
-    assert mixed.dtype == np.float32
-    spectra = [np.fft.rfft2(x.astype(np.float64), axes=(0, 1))
-               for x in (mixed, real, fake)]
-    mixed_f, real_f, fake_f = spectra
-    scale = np.abs(fake_f).max()
-    inside, outside = mask[..., None].repeat(3, 2), ~mask[..., None]
-    outside = outside.repeat(3, 2)
-    assert np.abs(mixed_f - real_f)[inside].max() < 1e-5 * scale
-    assert np.abs(mixed_f - fake_f)[outside].max() < 1e-5 * scale
-    assert np.abs(real_f - fake_f)[inside].mean() > 1e-3 * scale  # non-trivial
-
-
-@pytest.mark.parametrize('height,width,radius,shape',
-                         [(256, 256, 0.1, 'circle'), (37, 50, 0.3, 'square'),
-                          (24, 31, 0.0, 'circle'), (16, 17, 2.0, 'circle')])
-def test_column_pruned_mix_equals_the_full_rfft2(height, width, radius,
-                                                 shape):
-    """The transform skips the spectrum columns the mask zeroes; the result
-    is that of the full rfft2/irfft2 formula."""
-    mask = freda_mask(height, width, radius, shape)
-    cols = mask_columns(mask)
-    assert not mask[:, cols.shape[1]:].any()
-    assert cols.shape[1] == 0 or mask[:, cols.shape[1] - 1].any()
-    fake = random_image(10, height, width).astype(np.float32)
-    real = random_image(11, height, width).astype(np.float32)
-    fake_t, real_t = (torch.from_numpy(x).permute(2, 0, 1)
-                      for x in (fake, real))
-    full = fake_t + torch.fft.irfft2(
-        torch.fft.rfft2(real_t - fake_t) * torch.from_numpy(
-            mask.astype(np.float32)), s=(height, width))
-    np.testing.assert_allclose(freda_mix(fake, real, mask),
-                               full.permute(1, 2, 0).numpy(), atol=1e-3)
-
-
-def test_mix_rejects_mismatched_inputs():
-    with pytest.raises(ValueError, match='differ'):
-        freda_mix(random_image(0), random_image(1, 24, 30),
-                  np.ones((24, 16), bool))
-    with pytest.raises(ValueError, match='rfft2 layout'):
-        freda_mix(random_image(0), random_image(1), np.ones((24, 31), bool))
 
 
 def test_transform_all_ones_gives_the_real_and_zero_the_fake(pair):
@@ -183,14 +113,12 @@ def test_float_images_stay_float(pair):
     np.testing.assert_allclose(out['img'], real, atol=1e-3)
 
 
-def test_radius_range_is_sampled_and_fixed_masks_are_cached():
+def test_radius_range_is_sampled_per_image():
     np.random.seed(0)
     ranged = FreqAugment(radius_ratio=(0.05, 0.5))
     radii = [ranged._sample_radius() for _ in range(20)]
     assert all(0.05 <= r <= 0.5 for r in radii) and len(set(radii)) == 20
-    fixed = FreqAugment(radius_ratio=0.2)
-    assert fixed._mask(8, 8, 0.2) is fixed._mask(8, 8, 0.2)
-    assert ranged._mask(8, 8, 0.2) is not ranged._mask(8, 8, 0.2)
+    assert FreqAugment(radius_ratio=0.2)._sample_radius() == 0.2
 
 
 def test_build_from_registry_and_reject_bad_config():
@@ -203,3 +131,86 @@ def test_build_from_registry_and_reject_bad_config():
                 dict(radius_ratio=-0.1)]:
         with pytest.raises(ValueError):
             FreqAugment(**bad)
+
+
+# ------------------------------------------------- mix_in='preprocessor'
+def test_deferred_mode_stacks_the_pair_and_says_what_to_mix(pair):
+    fake, real, path = pair
+    freda = FreqAugment(radius_ratio=0.2, mask_shape='square',
+                        mix_in='preprocessor')
+    out = freda(fake_results(fake, path))
+    assert out['freda_applied']
+    assert out['freda_deferred'] == dict(radius=0.2, mask_shape='square')
+    assert out['img'].shape == (24, 31, 6) and out['img'].dtype == np.uint8
+    np.testing.assert_array_equal(out['img'][..., :3], fake)  # not mixed
+    np.testing.assert_array_equal(out['img'][..., 3:], real)
+
+
+@pytest.mark.parametrize('label,easy,pair_path', [(1, False, 'real'),
+                                                   (0, True, 'real'),
+                                                   (1, True, None)])
+def test_deferred_mode_stacks_the_image_itself_when_nothing_mixes(
+        pair, label, easy, pair_path):
+    """Hard fakes, reals and unpaired fakes carry themselves as the pair (a
+    mix would be a no-op) and ``freda_deferred=None``: every sample of a
+    batch has the same channel count."""
+    fake, _, path = pair
+    freda = FreqAugment(mix_in='preprocessor')
+    out = freda(fake_results(fake, path if pair_path else None, easy=easy,
+                             label=label))
+    assert not out['freda_applied'] and out['freda_deferred'] is None
+    np.testing.assert_array_equal(out['img'],
+                                  np.concatenate([fake, fake], axis=2))
+    assert freda.num_unpaired == (0 if pair_path else 1)
+
+
+def test_deferred_mode_keeps_float_images_float(pair):
+    fake, real, path = pair
+    results = fake_results(fake, path)
+    results['img'] = fake.astype(np.float32)
+    out = FreqAugment(mix_in='preprocessor')(results)
+    assert out['img'].dtype == np.float32
+    np.testing.assert_array_equal(out['img'][..., 3:], real)
+
+
+def test_bad_mix_in_is_refused():
+    with pytest.raises(ValueError, match='mix_in'):
+        FreqAugment(mix_in='gpu')
+
+
+def test_demo_pipeline_gives_the_same_inputs_with_either_mix_in(tmp_path):
+    """The demo train pipeline (FreDA, resize, random flip) with the mix in
+    the pipeline or deferred to the data preprocessor: same seeds, same
+    model inputs (up to rounding ties), since flips commute with the
+    symmetric low-pass mask and the resize keeps the demo's size."""
+    import copy
+
+    from mmengine.config import Config
+    from mmengine.dataset import default_collate
+
+    from qcdet.datasets import DeepfakeDataset
+    from qcdet.datasets.synthetic import generate_demo_dataset
+    from qcdet.models.data_preprocessors import DeepfakeDataPreprocessor
+
+    generate_demo_dataset(str(tmp_path), seed=3, num_identities=6,
+                          videos_per_identity=1, frames_per_video=2, size=64)
+    pipeline = Config.fromfile('configs/_base_/datasets/demo.py').train_pipeline
+    inputs = {}
+    for mix_in in ('pipeline', 'preprocessor'):
+        steps = copy.deepcopy(pipeline)
+        for step in steps:
+            if step['type'] == 'FreqAugment':
+                step['mix_in'] = mix_in
+        dataset = DeepfakeDataset('annotations/train.json',
+                                  data_root=str(tmp_path), pipeline=steps)
+        batch = default_collate([dataset[(i, True, 100 + i)]
+                                 for i in range(len(dataset))])
+        inputs[mix_in] = DeepfakeDataPreprocessor()(batch)['inputs']
+    deferred = [bool(s.freda_deferred) for s in batch['data_samples']]
+    assert deferred == [bool(v) for v in dataset.get_labels()]  # all fakes
+    unmixed = batch['inputs'][:, :3].float()
+    changed = (inputs['preprocessor'] - unmixed).flatten(1).abs().amax(1)
+    deferred = torch.tensor(deferred)
+    assert (changed[deferred] > 0).all() and (changed[~deferred] == 0).all()
+    diff = (inputs['pipeline'] - inputs['preprocessor']).abs()
+    assert diff.max() <= 1 and (diff == 0).float().mean() > 0.999

@@ -24,6 +24,9 @@ class PackDeepfakeInputs(BaseTransform):
     Args:
         meta_keys (Sequence[str]): Results keys copied into the data
             sample's metainfo; keys absent from a results dict are skipped.
+            ``freda_deferred`` (``FreqAugment(mix_in='preprocessor')``) is
+            always copied: the data preprocessor needs it to take the
+            stacked pair off the image.
     """
 
     def __init__(self,
@@ -44,6 +47,8 @@ class PackDeepfakeInputs(BaseTransform):
         chw = np.ascontiguousarray(img.transpose(2, 0, 1))
         inputs = torch.from_numpy(chw)
         metainfo = {k: results[k] for k in self.meta_keys if k in results}
+        if 'freda_deferred' in results:
+            metainfo['freda_deferred'] = results['freda_deferred']
         data_sample = DataSample(metainfo=metainfo)
         data_sample.set_gt_label(self._check_label(results))
         return dict(inputs=inputs, data_samples=data_sample)

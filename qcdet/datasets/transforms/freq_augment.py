@@ -1,14 +1,16 @@
 """FreDA: frequency-domain augmentation that makes an easy fake more realistic
 by giving it its paired real's low frequencies (colour, shading, coarse shape)
 while keeping the fake's high frequencies (where forgery traces live). The
-label stays fake.
+label stays fake. The arithmetic lives in ``qcdet.utils.freda``.
 
-Spectra mix as ``F = F_real * M + F_fake * (1 - M)``. The FFT is linear, so
-``iFFT(F) = x_fake + iFFT(M * FFT(x_real - x_fake))``: one forward and one
-inverse real FFT per image.
+The mix runs either here, per image in the DataLoader worker
+(``mix_in='pipeline'``), or batched in ``DeepfakeDataPreprocessor`` on the
+model's device (``mix_in='preprocessor'``): the worker then only loads the
+pair and stacks it behind the fake's channels, so the geometric
+augmentations that follow move both alike.
 """
 import logging
-from typing import Dict, Optional, Sequence, Tuple, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -17,99 +19,47 @@ from mmcv.transforms import BaseTransform
 from mmengine.logging import print_log
 
 from qcdet.registry import TRANSFORMS
+from qcdet.utils.freda import (MASK_SHAPES, MaskCache, freda_mask, freda_mix,
+                               low_pass, mask_columns)
 from .loading import read_image
 
-__all__ = ['FreqAugment', 'freda_mask', 'freda_mix', 'mask_columns']
+__all__ = [
+    'FreqAugment', 'freda_mask', 'freda_mix', 'mask_columns',
+    'check_deferred_freda', 'PAIR_SAFE_TRANSFORMS'
+]
 
-_MASK_SHAPES = ('circle', 'square')
 _APPLY_TO = ('easy', 'all_fakes')
-_MASK_CACHE_SIZE = 16
+_MIX_IN = ('pipeline', 'preprocessor')
+
+#: Transforms that act alike on every channel of an image (geometry only),
+#: so they may follow ``FreqAugment(mix_in='preprocessor')`` and move the
+#: stacked pair with the fake. A transform class opts in with
+#: ``freda_pair_safe = True``.
+PAIR_SAFE_TRANSFORMS = ('Resize', 'RandomFlip', 'RandomResizedCrop',
+                        'CenterCrop', 'RandomCrop', 'PackDeepfakeInputs')
 
 
-def freda_mask(height: int,
-               width: int,
-               radius_ratio: float,
-               shape: str = 'circle') -> np.ndarray:
-    """Low-pass mask in ``rfft2`` layout: bool array ``(height, width//2+1)``.
-
-    Frequencies are normalised by the Nyquist frequency (0.5 cycles/pixel),
-    so each axis runs over [-1, 1]. A bin is kept (True) when its normalised
-    radius is strictly below ``radius_ratio``: the Euclidean radius for
-    ``'circle'``, the larger axis for ``'square'``. So 0 keeps nothing, and
-    any ratio above sqrt(2) (circle) or 1 (square) keeps everything. In the
-    unshifted spectrum the low frequencies sit at the corners (rows 0 and -1,
-    column 0). The mask is symmetric, so the mixed image stays real.
-    """
-    if shape not in _MASK_SHAPES:
-        raise ValueError(
-            f'mask shape must be one of {_MASK_SHAPES}, got {shape!r}')
-    if radius_ratio < 0:
-        raise ValueError(f'radius_ratio must be >= 0, got {radius_ratio}')
-    fy = np.abs(np.fft.fftfreq(height))[:, None] / 0.5
-    fx = np.fft.rfftfreq(width)[None, :] / 0.5
-    if shape == 'circle':
-        radius = np.sqrt(fy**2 + fx**2)
-    else:
-        radius = np.maximum(fy, fx)
-    return radius < radius_ratio
-
-
-def mask_columns(mask: np.ndarray) -> np.ndarray:
-    """``mask`` up to its last non-zero column (shape ``(H, k)``, k may be
-    0): a low-pass mask zeroes every later column of the spectrum."""
-    used = np.flatnonzero(np.asarray(mask).any(axis=0))
-    return mask[:, :used[-1] + 1] if len(used) else mask[:, :0]
-
-
-def _low_pass(x: torch.Tensor, mask_cols: torch.Tensor) -> torch.Tensor:
-    """``irfft2(M * rfft2(x))`` over the last two dims, with ``M`` given up
-    to its last non-zero column (``mask_cols``, see ``mask_columns``).
-
-    rfft2 is a real FFT along each row followed by complex FFTs along the
-    ``W//2+1`` columns; irfft2 runs the same steps backwards. Under a low-pass
-    mask only the first k columns survive (13 of 129 at 256 px and radius
-    0.1), so the column FFTs run on those k only: the same 1-D transforms,
-    fewer of them, and the same result as the full rfft2/irfft2.
-    """
-    height, width = x.shape[-2:]
-    ncols = mask_cols.shape[-1]
-    if ncols == 0:  # nothing taken from the real
-        return torch.zeros_like(x)
-    spectrum = torch.fft.rfft(x, dim=-1)[..., :ncols]
-    spectrum = torch.fft.ifft(
-        torch.fft.fft(spectrum, dim=-2) * mask_cols, dim=-2)
-    full = spectrum.new_zeros(spectrum.shape[:-1] + (width // 2 + 1, ))
-    full[..., :ncols] = spectrum
-    return torch.fft.irfft(full, n=width, dim=-1)
-
-
-def freda_mix(fake: np.ndarray, real: np.ndarray,
-              mask: np.ndarray) -> np.ndarray:
-    """Mixed image, float32, neither rounded nor clipped.
-
-    Args:
-        fake, real: same-shape ``H x W`` or ``H x W x C`` images (any dtype).
-        mask: ``(H, W//2+1)`` rfft2-layout mask (see ``freda_mask``); 1 takes
-            the real's coefficient, 0 the fake's.
-    """
-    if fake.shape != real.shape:
-        raise ValueError(f'fake {fake.shape} and real {real.shape} differ')
-    if fake.ndim not in (2, 3):
-        raise ValueError(f'expected H x W (x C) images, got {fake.shape}')
-    height, width = fake.shape[:2]
-    if mask.shape != (height, width // 2 + 1):
-        raise ValueError(f'mask shape {mask.shape} is not the rfft2 layout '
-                         f'({height}, {width // 2 + 1}) of {fake.shape}')
-    fake_t = torch.from_numpy(np.ascontiguousarray(fake, dtype=np.float32))
-    real_t = torch.from_numpy(np.ascontiguousarray(real, dtype=np.float32))
-    mask_t = torch.from_numpy(
-        np.ascontiguousarray(mask_columns(mask), dtype=np.float32))
-    diff = real_t - fake_t
-    if fake.ndim == 3:  # channels first for the 2-D FFT
-        low = _low_pass(diff.permute(2, 0, 1), mask_t).permute(1, 2, 0)
-    else:
-        low = _low_pass(diff, mask_t)
-    return (fake_t + low).contiguous().numpy()
+def check_deferred_freda(transforms: Sequence) -> None:
+    """Refuses a pipeline in which a transform that is not pair-safe follows
+    ``FreqAugment(mix_in='preprocessor')``: a colour or blur transform would
+    see six channels (and fail in a worker) or change the fake alone, and
+    the pair's low frequencies mixed in later would undo it. Called when a
+    dataset is built, so the error comes before training starts."""
+    deferred = False
+    for transform in transforms:
+        if isinstance(transform, FreqAugment):
+            deferred = transform.mix_in == 'preprocessor'
+            continue
+        name = type(transform).__name__
+        if deferred and name not in PAIR_SAFE_TRANSFORMS and not getattr(
+                transform, 'freda_pair_safe', False):
+            raise ValueError(
+                f'{name} follows FreqAugment(mix_in=\'preprocessor\'), '
+                'which stacks the pair behind the image channels until the '
+                'data preprocessor mixes them; only geometric transforms '
+                f'{PAIR_SAFE_TRANSFORMS} (or classes with freda_pair_safe = '
+                f'True) may come between. Move {name} before FreqAugment or '
+                'use mix_in=\'pipeline\'')
 
 
 @TRANSFORMS.register_module()
@@ -118,13 +68,20 @@ class FreqAugment(BaseTransform):
     fake's high frequencies. Place it right after loading, before geometric
     augmentations (the pair must still be pixel-aligned).
 
-    Reads ``img``, ``label``, ``qc_easy``, ``pair_path``; writes ``img``
-    (same shape; uint8 rounded and clipped to [0, 255], or float32 clipped
-    when loaded as float) and ``freda_applied``. A fake without ``pair_path``
-    passes through unchanged (counted in ``num_unpaired``, warned once); a
-    pair of another size is resized to the fake's (counted in
-    ``num_resized``). Counters are per process (each DataLoader worker has its
-    own).
+    Reads ``img``, ``label``, ``qc_easy``, ``pair_path``; writes ``img`` and
+    ``freda_applied`` (the sample gets FreDA, here or in the preprocessor).
+    With ``mix_in='pipeline'`` ``img`` keeps its shape (uint8 rounded and
+    clipped to [0, 255], or float32 clipped when loaded as float). With
+    ``mix_in='preprocessor'`` every sample's ``img`` gets the pair's channels
+    stacked behind its own (the fake again where there is nothing to mix) and
+    ``freda_deferred`` tells ``DeepfakeDataPreprocessor`` what to mix
+    (``dict(radius, mask_shape)``, or None); only geometric transforms may
+    follow (``check_deferred_freda``).
+
+    A fake without ``pair_path`` passes through unchanged (counted in
+    ``num_unpaired``, warned once); a pair of another size is resized to the
+    fake's (counted in ``num_resized``). Counters are per process (each
+    DataLoader worker has its own).
 
     Args:
         mask_shape: ``'circle'`` or ``'square'`` low-pass region.
@@ -133,6 +90,10 @@ class FreqAugment(BaseTransform):
         prob: chance to apply to an eligible fake.
         apply_to: ``'easy'`` (fakes the sampler marked ``qc_easy``) or
             ``'all_fakes'``.
+        mix_in: ``'pipeline'`` (here, per image, before the augmentations
+            that follow) or ``'preprocessor'`` (batched on the model's
+            device, after them; for pipelines with geometric augmentations
+            only, and it spares the workers the FFTs).
         backend_args: passed to ``read_image`` for the pair.
     """
 
@@ -141,13 +102,17 @@ class FreqAugment(BaseTransform):
                  radius_ratio: Union[float, Sequence[float]] = 0.1,
                  prob: float = 1.0,
                  apply_to: str = 'easy',
+                 mix_in: str = 'pipeline',
                  backend_args: Optional[dict] = None) -> None:
-        if mask_shape not in _MASK_SHAPES:
-            raise ValueError(f'mask_shape must be one of {_MASK_SHAPES}, '
+        if mask_shape not in MASK_SHAPES:
+            raise ValueError(f'mask_shape must be one of {MASK_SHAPES}, '
                              f'got {mask_shape!r}')
         if apply_to not in _APPLY_TO:
             raise ValueError(
                 f'apply_to must be one of {_APPLY_TO}, got {apply_to!r}')
+        if mix_in not in _MIX_IN:
+            raise ValueError(
+                f'mix_in must be one of {_MIX_IN}, got {mix_in!r}')
         if not 0.0 <= prob <= 1.0:
             raise ValueError(f'prob must be in [0, 1], got {prob}')
         if isinstance(radius_ratio, (int, float)):
@@ -163,32 +128,15 @@ class FreqAugment(BaseTransform):
         self.radius_range: Tuple[float, float] = radius_range
         self.prob = prob
         self.apply_to = apply_to
+        self.mix_in = mix_in
         self.backend_args = backend_args
         self.num_unpaired = 0
         self.num_resized = 0
-        self._mask_cache: Dict[tuple, torch.Tensor] = {}
+        self._masks = MaskCache()
 
     def _sample_radius(self) -> float:
         low, high = self.radius_range
         return low if low == high else float(np.random.uniform(low, high))
-
-    def _mask(self, height: int, width: int, radius: float) -> torch.Tensor:
-        """Float mask up to its last non-zero column (``mask_columns``).
-        Cached only for a fixed radius (else every key is new)."""
-        fixed = self.radius_range[0] == self.radius_range[1]
-        key = (height, width, radius)
-        if fixed and key in self._mask_cache:
-            return self._mask_cache[key]
-        mask = torch.from_numpy(
-            np.ascontiguousarray(
-                mask_columns(freda_mask(height, width, radius,
-                                        self.mask_shape)),
-                dtype=np.float32))
-        if fixed:
-            if len(self._mask_cache) >= _MASK_CACHE_SIZE:
-                self._mask_cache.pop(next(iter(self._mask_cache)))
-            self._mask_cache[key] = mask
-        return mask
 
     def _load_pair(self, path: str, shape: tuple) -> np.ndarray:
         real = read_image(path, backend_args=self.backend_args)
@@ -217,8 +165,12 @@ class FreqAugment(BaseTransform):
 
     def transform(self, results: dict) -> dict:
         results['freda_applied'] = False
+        deferred = self.mix_in == 'preprocessor'
+        if deferred:
+            results['freda_deferred'] = None
+        fake = results['img']
         if not self._wants(results):
-            return results
+            return self._stack(results, fake) if deferred else results
         pair_path = results.get('pair_path')
         if not pair_path:
             self.num_unpaired += 1
@@ -230,31 +182,47 @@ class FreqAugment(BaseTransform):
                     '(warned once, counted in num_unpaired)',
                     logger='current',
                     level=logging.WARNING)
-            return results
+            return self._stack(results, fake) if deferred else results
 
-        fake = results['img']
         if fake.ndim != 3:
             raise ValueError(f'FreqAugment needs an H x W x C image, got '
                              f'{fake.shape} for {results.get("img_path")}')
         real = self._load_pair(pair_path, fake.shape)
+        radius = self._sample_radius()
+        results['freda_applied'] = True
+        if deferred:
+            results['freda_deferred'] = dict(
+                radius=radius, mask_shape=self.mask_shape)
+            return self._stack(results, real.astype(fake.dtype, copy=False))
         height, width = fake.shape[:2]
-        mask = self._mask(height, width, self._sample_radius())
+        mask = self._masks.get(height, width, radius, self.mask_shape)
         # float32 throughout, H x W x C in memory: the FFTs see a channels-
         # first view, and the sum lands in a fresh H x W x C buffer
         fake_t = torch.from_numpy(np.ascontiguousarray(fake))
         real_t = torch.from_numpy(np.ascontiguousarray(real))
         mixed = fake_t.to(torch.float32, copy=True)
         diff = real_t.to(torch.float32) - mixed
-        mixed += _low_pass(diff.permute(2, 0, 1), mask).permute(1, 2, 0)
+        mixed += low_pass(diff.permute(2, 0, 1), mask).permute(1, 2, 0)
         if fake.dtype == np.uint8:
             mixed = mixed.round_().clamp_(0, 255).to(torch.uint8)
         else:  # LoadFrame(to_float32=True): keep float, same range
             mixed = mixed.clamp_(0, 255)
         results['img'] = mixed.numpy()
-        results['freda_applied'] = True
+        return results
+
+    @staticmethod
+    def _stack(results: dict, pair: np.ndarray) -> dict:
+        """``mix_in='preprocessor'``: the pair's channels behind the
+        image's, so one tensor carries both through the pipeline."""
+        img = results['img']
+        if img.ndim != 3:
+            raise ValueError(f'FreqAugment needs an H x W x C image, got '
+                             f'{img.shape} for {results.get("img_path")}')
+        # cv2.merge: ~7x faster than np.concatenate along the channel axis
+        results['img'] = cv2.merge([img, pair])
         return results
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(mask_shape={self.mask_shape!r}, '
                 f'radius_ratio={self.radius_range}, prob={self.prob}, '
-                f'apply_to={self.apply_to!r})')
+                f'apply_to={self.apply_to!r}, mix_in={self.mix_in!r})')

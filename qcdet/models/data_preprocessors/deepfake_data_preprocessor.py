@@ -1,9 +1,13 @@
-"""Batch preparation for deepfake detectors: move to device, BGR->RGB,
-normalise, stack."""
+"""Batch preparation for deepfake detectors: move to device, finish FreDA
+where the pipeline deferred it, BGR->RGB, normalise, stack."""
+from typing import List, Optional
+
 import torch
+import torch.nn.functional as F
 from mmengine.model import ImgDataPreprocessor
 
 from qcdet.registry import MODELS
+from qcdet.utils.freda import MaskCache, low_pass
 
 __all__ = ['DeepfakeDataPreprocessor']
 
@@ -11,7 +15,8 @@ __all__ = ['DeepfakeDataPreprocessor']
 @MODELS.register_module()
 class DeepfakeDataPreprocessor(ImgDataPreprocessor):
     """mmengine's ``ImgDataPreprocessor`` that refuses batches of unequal
-    image sizes instead of zero-padding them.
+    image sizes instead of zero-padding them, and mixes the FreDA pairs that
+    ``FreqAugment(mix_in='preprocessor')`` stacked behind the images.
 
     Padding suits detection but would silently feed a classifier black
     borders; frames must be resized to one size in the pipeline.
@@ -19,6 +24,13 @@ class DeepfakeDataPreprocessor(ImgDataPreprocessor):
     stay on the CPU: the detectors build their label tensors on the logits'
     device themselves, and moving 32 ``DataSample`` objects (MMEngine's
     ``cast_data`` rebuilds each one) cost ~4 ms per training step.
+
+    Deferred FreDA: when the data samples carry ``freda_deferred``, each
+    image has ``2C`` channels, the fake's and its pair's. The fakes whose
+    ``freda_deferred`` is set (``dict(radius, mask_shape)``) get the pair's
+    low frequencies, in one batched FFT on the model's device, rounded and
+    clipped as ``FreqAugment`` does in the pipeline; the pair channels are
+    then dropped, so the model sees ``C`` channels as always.
 
     Args:
         mean, std: per-channel statistics in the input's (0-255) scale,
@@ -31,6 +43,7 @@ class DeepfakeDataPreprocessor(ImgDataPreprocessor):
         super().__init__(
             mean=mean, std=std, bgr_to_rgb=bgr_to_rgb,
             non_blocking=non_blocking)
+        self._freda_masks = MaskCache()
 
     def forward(self, data: dict, training: bool = False) -> dict:
         inputs = data['inputs']
@@ -46,6 +59,62 @@ class DeepfakeDataPreprocessor(ImgDataPreprocessor):
                             'list of CHW tensors or an NCHW tensor, got '
                             f'{type(inputs).__name__}')
         data_samples = data.get('data_samples')
+        deferred = self._deferred_freda(data_samples)
+        if deferred is not None:
+            inputs = self.mix_deferred_freda(inputs, deferred)
         out = super().forward(dict(inputs=inputs), training)
         out['data_samples'] = data_samples
         return out
+
+    @staticmethod
+    def _deferred_freda(data_samples) -> Optional[List[Optional[dict]]]:
+        """Each sample's ``freda_deferred``, or None for a batch without
+        stacked pairs."""
+        if not data_samples:
+            return None
+        flags = ['freda_deferred' in s.metainfo for s in data_samples]
+        if not any(flags):
+            return None
+        if not all(flags):
+            raise ValueError(
+                f'{flags.count(False)} of {len(flags)} samples lack '
+                'freda_deferred while the others carry a stacked FreDA pair; '
+                'every sample of a batch must come from the same pipeline')
+        return [s.metainfo['freda_deferred'] for s in data_samples]
+
+    def mix_deferred_freda(self, inputs, deferred: List[Optional[dict]]
+                           ) -> torch.Tensor:
+        """``(N, 2C, H, W)`` fakes with their pairs → ``(N, C, H, W)`` on
+        this preprocessor's device, FreDA applied where ``deferred`` says."""
+        if isinstance(inputs, (list, tuple)):
+            inputs = torch.stack(list(inputs))
+        if inputs.dim() != 4 or inputs.shape[1] % 2:
+            raise ValueError(
+                'FreqAugment(mix_in=\'preprocessor\') stacks each pair behind '
+                'its image, so inputs need an even number of channels; got '
+                f'shape {tuple(inputs.shape)}')
+        inputs = inputs.to(self._device, non_blocking=self._non_blocking)
+        channels = inputs.shape[1] // 2
+        images = inputs[:, :channels].contiguous()
+        todo = [i for i, d in enumerate(deferred) if d]
+        if not todo:
+            return images
+        height, width = images.shape[-2:]
+        masks = [
+            self._freda_masks.get(height, width, deferred[i]['radius'],
+                                  deferred[i]['mask_shape'], self._device)
+            for i in todo
+        ]
+        ncols = max(m.shape[-1] for m in masks)
+        masks = torch.stack(
+            [F.pad(m, (0, ncols - m.shape[-1])) for m in masks])[:, None]
+        index = torch.tensor(todo, device=self._device)
+        pairs = inputs.index_select(0, index).to(torch.float32)
+        fakes, reals = pairs[:, :channels], pairs[:, channels:]
+        mixed = fakes + low_pass(reals - fakes, masks)
+        if images.dtype == torch.uint8:
+            mixed = mixed.round_().clamp_(0, 255)
+        else:  # LoadFrame(to_float32=True): keep float, same range
+            mixed = mixed.clamp_(0, 255)
+        images.index_copy_(0, index, mixed.to(images.dtype))
+        return images

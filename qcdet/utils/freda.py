@@ -1,0 +1,130 @@
+"""FreDA's arithmetic, shared by the ``FreqAugment`` transform (one image in
+a DataLoader worker) and ``DeepfakeDataPreprocessor`` (a batch on the model's
+device).
+
+Spectra mix as ``F = F_real * M + F_fake * (1 - M)`` with ``M`` a low-pass
+mask. The FFT is linear, so ``iFFT(F) = x_fake + iFFT(M * FFT(x_real -
+x_fake))``: one forward and one inverse real FFT per image.
+"""
+from collections import OrderedDict
+
+import numpy as np
+import torch
+
+__all__ = [
+    'MASK_SHAPES', 'freda_mask', 'mask_columns', 'low_pass', 'freda_mix',
+    'MaskCache'
+]
+
+MASK_SHAPES = ('circle', 'square')
+
+
+def freda_mask(height: int,
+               width: int,
+               radius_ratio: float,
+               shape: str = 'circle') -> np.ndarray:
+    """Low-pass mask in ``rfft2`` layout: bool array ``(height, width//2+1)``.
+
+    Frequencies are normalised by the Nyquist frequency (0.5 cycles/pixel),
+    so each axis runs over [-1, 1]. A bin is kept (True) when its normalised
+    radius is strictly below ``radius_ratio``: the Euclidean radius for
+    ``'circle'``, the larger axis for ``'square'``. So 0 keeps nothing, and
+    any ratio above sqrt(2) (circle) or 1 (square) keeps everything. In the
+    unshifted spectrum the low frequencies sit at the corners (rows 0 and -1,
+    column 0). The mask is symmetric, so the mixed image stays real.
+    """
+    if shape not in MASK_SHAPES:
+        raise ValueError(
+            f'mask shape must be one of {MASK_SHAPES}, got {shape!r}')
+    if radius_ratio < 0:
+        raise ValueError(f'radius_ratio must be >= 0, got {radius_ratio}')
+    fy = np.abs(np.fft.fftfreq(height))[:, None] / 0.5
+    fx = np.fft.rfftfreq(width)[None, :] / 0.5
+    if shape == 'circle':
+        radius = np.sqrt(fy**2 + fx**2)
+    else:
+        radius = np.maximum(fy, fx)
+    return radius < radius_ratio
+
+
+def mask_columns(mask: np.ndarray) -> np.ndarray:
+    """``mask`` up to its last non-zero column (shape ``(H, k)``, k may be
+    0): a low-pass mask zeroes every later column of the spectrum."""
+    used = np.flatnonzero(np.asarray(mask).any(axis=0))
+    return mask[:, :used[-1] + 1] if len(used) else mask[:, :0]
+
+
+def low_pass(x: torch.Tensor, mask_cols: torch.Tensor) -> torch.Tensor:
+    """``irfft2(M * rfft2(x))`` over the last two dims, with ``M`` given up
+    to its last non-zero column (``mask_cols``, see ``mask_columns``).
+    ``mask_cols`` broadcasts against ``x``'s spectrum: ``(H, k)`` for one
+    mask, ``(N, 1, H, k)`` for one per image of an ``(N, C, H, W)`` batch.
+
+    rfft2 is a real FFT along each row followed by complex FFTs along the
+    ``W//2+1`` columns; irfft2 runs the same steps backwards. Under a low-pass
+    mask only the first k columns survive (13 of 129 at 256 px and radius
+    0.1), so the column FFTs run on those k only: the same 1-D transforms,
+    fewer of them, and the same result as the full rfft2/irfft2.
+    """
+    height, width = x.shape[-2:]
+    ncols = mask_cols.shape[-1]
+    if ncols == 0:  # nothing taken from the real
+        return torch.zeros_like(x)
+    spectrum = torch.fft.rfft(x, dim=-1)[..., :ncols]
+    spectrum = torch.fft.ifft(
+        torch.fft.fft(spectrum, dim=-2) * mask_cols, dim=-2)
+    full = spectrum.new_zeros(spectrum.shape[:-1] + (width // 2 + 1, ))
+    full[..., :ncols] = spectrum
+    return torch.fft.irfft(full, n=width, dim=-1)
+
+
+def freda_mix(fake: np.ndarray, real: np.ndarray,
+              mask: np.ndarray) -> np.ndarray:
+    """Mixed image, float32, neither rounded nor clipped.
+
+    Args:
+        fake, real: same-shape ``H x W`` or ``H x W x C`` images (any dtype).
+        mask: ``(H, W//2+1)`` rfft2-layout mask (see ``freda_mask``); 1 takes
+            the real's coefficient, 0 the fake's.
+    """
+    if fake.shape != real.shape:
+        raise ValueError(f'fake {fake.shape} and real {real.shape} differ')
+    if fake.ndim not in (2, 3):
+        raise ValueError(f'expected H x W (x C) images, got {fake.shape}')
+    height, width = fake.shape[:2]
+    if mask.shape != (height, width // 2 + 1):
+        raise ValueError(f'mask shape {mask.shape} is not the rfft2 layout '
+                         f'({height}, {width // 2 + 1}) of {fake.shape}')
+    fake_t = torch.from_numpy(np.ascontiguousarray(fake, dtype=np.float32))
+    real_t = torch.from_numpy(np.ascontiguousarray(real, dtype=np.float32))
+    mask_t = torch.from_numpy(
+        np.ascontiguousarray(mask_columns(mask), dtype=np.float32))
+    diff = real_t - fake_t
+    if fake.ndim == 3:  # channels first for the 2-D FFT
+        low = low_pass(diff.permute(2, 0, 1), mask_t).permute(1, 2, 0)
+    else:
+        low = low_pass(diff, mask_t)
+    return (fake_t + low).contiguous().numpy()
+
+
+class MaskCache:
+    """Float low-pass masks cut to their used columns (``mask_columns``),
+    kept by (height, width, radius, shape, device); past ``size`` entries
+    the oldest goes. Building one costs more than the mix it serves."""
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self._masks: 'OrderedDict[tuple, torch.Tensor]' = OrderedDict()
+
+    def get(self, height: int, width: int, radius: float, shape: str,
+            device='cpu') -> torch.Tensor:
+        key = (height, width, float(radius), shape, str(device))
+        mask = self._masks.get(key)
+        if mask is None:
+            cols = mask_columns(freda_mask(height, width, radius, shape))
+            mask = torch.from_numpy(
+                np.ascontiguousarray(cols, dtype=np.float32)).to(device)
+            if len(self._masks) >= self.size:
+                self._masks.popitem(last=False)
+            self._masks[key] = mask
+        return mask
