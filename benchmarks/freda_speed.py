@@ -9,6 +9,12 @@ Prints ``name: value`` lines:
                        the least a plain FFT mix costs
   freda_over_fft       freda_ms_per_image / fft_ms_per_image (target <= 3)
   mix_over_fft         mix_ms_per_image / fft_ms_per_image
+  deferred_ms_per_image  FreqAugment(mix_in='preprocessor') on one fake: the
+                       worker's share when the mix is deferred (pair read
+                       and stacked behind the fake)
+  batch_mix_ms_per_image  DeepfakeDataPreprocessor's batched mix of 32 such
+                       stacked fakes, per image (here on the CPU; on a GPU
+                       it runs on the device)
   pipeline_img_per_s_plain  demo train pipeline on 256 px frames, nothing
                             marked easy (FreqAugment passes through)
   pipeline_img_per_s_freda  the same with every fake marked easy (FreDA)
@@ -46,8 +52,11 @@ if importlib.util.find_spec('qcdet') is None:  # not installed: a checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from qcdet.datasets.transforms.freq_augment import FreqAugment  # noqa: E402
 from qcdet.datasets.transforms.loading import read_image  # noqa: E402
+from qcdet.models.data_preprocessors import \
+    DeepfakeDataPreprocessor  # noqa: E402
 
 SIZE = 256
+BATCH = 32
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -108,9 +117,21 @@ def freda_cases(dataset, tmp, pair, reference=None):
         image = torch.from_numpy(fake).permute(2, 0, 1).float()
         torch.fft.irfft2(torch.fft.rfft2(image), s=(SIZE, SIZE))
 
+    deferred = FreqAugment(radius_ratio=0.1, mix_in='preprocessor')
+    preprocessor = DeepfakeDataPreprocessor()
+    stacked = torch.from_numpy(np.ascontiguousarray(
+        cv2.merge([fake, real]).transpose(2, 0, 1)))[None].repeat(
+            BATCH, 1, 1, 1)
+    to_mix = [dict(radius=0.1, mask_shape='circle')] * BATCH
+
     cases = dict(freda=augment(FreqAugment),
                  mix=augment(FreqAugment, mix_only=True),
-                 decode=lambda: read_image(pair_path), fft=fft_only)
+                 decode=lambda: read_image(pair_path), fft=fft_only,
+                 deferred=lambda: deferred.transform(
+                     dict(img=fake, label=1, qc_easy=True,
+                          pair_path=pair_path)),
+                 batch_mix=lambda: preprocessor.mix_deferred_freda(
+                     stacked, to_mix))
     if reference is not None:
         cases['ref_freda'] = augment(reference.FreqAugment)
         cases['ref_mix'] = augment(reference.FreqAugment, mix_only=True)
@@ -178,6 +199,8 @@ def main(argv=None):
         print(f'fft_ms_per_image: {ms["fft"]:.3f}')
         print(f'freda_over_fft: {ms["freda"] / ms["fft"]:.2f}')
         print(f'mix_over_fft: {ms["mix"] / ms["fft"]:.2f}')
+        print(f'deferred_ms_per_image: {ms["deferred"]:.3f}')
+        print(f'batch_mix_ms_per_image: {ms["batch_mix"] / BATCH:.3f}')
         if reference is not None:
             for name in ('freda', 'mix'):
                 ref = ms[f'ref_{name}']

@@ -31,7 +31,8 @@ def test_freda_speed_tiny():
                            '1', '--identities', '3')
     for name in ('freda_ms_per_image', 'mix_ms_per_image',
                  'decode_ms_per_image', 'fft_ms_per_image', 'freda_over_fft',
-                 'mix_over_fft', 'pipeline_img_per_s_plain',
+                 'mix_over_fft', 'deferred_ms_per_image',
+                 'batch_mix_ms_per_image', 'pipeline_img_per_s_plain',
                  'pipeline_img_per_s_freda', 'pipeline_freda_over_plain'):
         assert values[name] > 0, name
     assert values['pipeline_images'] == 40  # one train identity
@@ -57,6 +58,8 @@ def test_train_throughput_tiny():
                  'step_over_fwd_bwd_cpu', 'qc_over_plain_cpu'):
         assert values[name] > 0, name
     assert values['extra_forward_passes'] == 0
+    assert values['qc_over_plain_min'] <= values['qc_over_plain'] <= \
+        values['qc_over_plain_max']
     assert values['plain_forward_calls'] == values['qc_forward_calls'] > 0
     assert 0 <= values['qc_easy_fraction'] <= 1
 
