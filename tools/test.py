@@ -13,6 +13,7 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from qcdet.engine import drop_disabled_hooks
 from qcdet.evaluation import (format_results_table, resolve_test_sets,
                               results_table, run_test_sets,
                               save_results_table)
@@ -63,6 +64,7 @@ def main():
         metrics = evaluator if isinstance(evaluator, list) else [evaluator]
         cfg.test_evaluator = [*metrics,
                               dict(type='DumpResults', out_file_path=args.out)]
+    drop_disabled_hooks(cfg)
     setup_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()
@@ -74,6 +76,7 @@ def main():
 def test_on_datasets(cfg, args):
     """Load the checkpoint once and test it on every ``--datasets`` set."""
     test_sets = resolve_test_sets(args.datasets)
+    drop_disabled_hooks(cfg)
     setup_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
     results = run_test_sets(runner, cfg, test_sets, out=args.out)

@@ -6,6 +6,7 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from qcdet.engine import drop_disabled_hooks
 from qcdet.utils import setup_distributed
 
 
@@ -63,6 +64,7 @@ def merge_args(cfg, args):
 def main():
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
+    drop_disabled_hooks(cfg)
     setup_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
     runner.train()

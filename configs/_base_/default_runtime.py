@@ -16,6 +16,7 @@ default_hooks = dict(
     step_seed=dict(type='StepSeedHook'),
     # stop with an error naming epoch, iteration and frames on a NaN/inf loss
     invalid_loss=dict(type='CheckInvalidLossHook'),
+    # any of these can be switched off with None (tools/train.py, test.py)
 )
 
 env_cfg = dict(
