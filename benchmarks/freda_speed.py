@@ -36,10 +36,8 @@ and take longer to decode than noise; ``--pair noise`` times a noise PNG).
 import argparse
 import importlib.util
 import os
-import statistics
 import sys
 import tempfile
-import time
 import types
 from pathlib import Path
 
@@ -55,28 +53,12 @@ from qcdet.datasets.transforms.loading import read_image  # noqa: E402
 from qcdet.models.data_preprocessors import \
     DeepfakeDataPreprocessor  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing import interleaved  # noqa: E402
+
 SIZE = 256
 BATCH = 32
 REPO = Path(__file__).resolve().parents[1]
-
-
-def seconds_per_call(fn, repeats):
-    start = time.perf_counter()
-    for _ in range(repeats):
-        fn()
-    return (time.perf_counter() - start) / repeats
-
-
-def interleaved(cases, repeats, rounds):
-    """Median seconds per call of each case; the cases alternate every round
-    (after one warm-up call each: mask cache, FFT plans)."""
-    for fn in cases.values():
-        fn()
-    times = {name: [] for name in cases}
-    for _ in range(rounds):
-        for name, fn in cases.items():
-            times[name].append(seconds_per_call(fn, repeats))
-    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def load_reference(path):

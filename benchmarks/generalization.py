@@ -84,7 +84,7 @@ def parse_args(argv=None):
 
 
 def prepare_data(args) -> str:
-    """Generates the demo data once and writes the SSIM static scores of the train split."""
+    """Generates the demo data once and writes the train split's static scores (``--static-backend``)."""
     root = osp.join(args.out, 'data')
     meta = dict(seed=args.data_seed, num_identities=args.num_identities, frames_per_video=args.frames_per_video,
                 size=args.size, static_backend=args.static_backend)

@@ -82,7 +82,7 @@ def main(argv=None):
         pooled = crop_ffpp(args.shared, osp.join(args.out, 'ffpp'), args.ffpp_frames, 256)
         print('FF++ c23 clips: mean ± std similarity of each fake to its paired real (Face2Face has no pair)')
         for backend in backends:
-            fakes = score(pooled, pooled.replace('all.json', f'all_{backend}.json'), backend, args)
+            fakes = score(pooled, osp.join(osp.dirname(pooled), f'all_{backend}.json'), backend, args)
             for method in sorted({r['method'] for r in fakes}):
                 values = [r['static_quality'] for r in fakes
                           if r['method'] == method and not r.get('static_quality_fallback')]

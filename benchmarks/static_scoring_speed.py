@@ -26,11 +26,10 @@ which the backends alternate.
 """
 import argparse
 import importlib.util
+import json
 import os
-import statistics
 import sys
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
@@ -46,6 +45,9 @@ import torch.nn as nn  # noqa: E402
 from qcdet.datasets.synthetic import generate_demo_dataset  # noqa: E402
 from qcdet.quality.base import read_bgr_image  # noqa: E402
 from qcdet.registry import QUALITY_EVALUATORS  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing import interleaved  # noqa: E402
 
 DEFAULT_FACES = REPO / '..' / 'shared' / 'data' / 'cvit-dfdc-faces' / 'test'
 
@@ -107,7 +109,6 @@ def export_arcface_like(path):
 def demo_pairs(root, count):
     """``count`` (fake, real) BGR pairs of 256 px demo faces."""
     generate_demo_dataset(str(root), num_identities=3, size=256)
-    import json
     with open(root / 'annotations' / 'train.json') as f:
         records = [r for r in json.load(f)['data_list'] if r['label'] == 1]
     return [(read_bgr_image(str(root / r['img_path'])),
@@ -196,18 +197,11 @@ def main(argv=None):
             embed, count = embed_case(evaluator, faces)
             cases[f'{backend}_embed'] = (embed, count)
 
-        for run, _ in cases.values():
-            run()  # warm-up
-        seconds = {name: [] for name in cases}
-        for _ in range(args.rounds):
-            for name, (run, _) in cases.items():
-                start = time.perf_counter()
-                run()
-                seconds[name].append(time.perf_counter() - start)
+        seconds = interleaved({name: run for name, (run, _) in cases.items()},
+                              1, args.rounds)
 
     for name, (_, count) in cases.items():
-        rate = count / statistics.median(seconds[name])
-        print(f'{name}_faces_per_s: {rate:.1f}')
+        print(f'{name}_faces_per_s: {count / seconds[name]:.1f}')
     for backend, count in scored.items():
         print(f'{backend}_scored_pairs: {count}')
 

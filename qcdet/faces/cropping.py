@@ -50,10 +50,12 @@ class FaceCropper:
 
     def locate(self, frame_bgr: np.ndarray) -> Optional[FaceDetection]:
         """The largest face with ArcFace-order ``landmarks``, or None."""
-        return self.with_landmarks(frame_bgr, largest_face(self.detector(frame_bgr)))
+        return self.with_landmarks(frame_bgr,
+                                   largest_face(self.detector(frame_bgr)))
 
-    def with_landmarks(self, frame_bgr: np.ndarray,
-                       face: Optional[FaceDetection]) -> Optional[FaceDetection]:
+    def with_landmarks(
+            self, frame_bgr: np.ndarray,
+            face: Optional[FaceDetection]) -> Optional[FaceDetection]:
         """``face`` with ArcFace-order landmarks: the detector's own, or from
         dlib's 68-point predictor for detectors without landmarks (HOG)."""
         if face is None or face.landmarks is not None:

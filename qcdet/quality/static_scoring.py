@@ -18,7 +18,8 @@ from .base import read_bgr_image
 
 __all__ = [
     'evaluator_config', 'resolve_data_root', 'join_data_root',
-    'load_annotation', 'partial_path', 'score_annotation', 'format_report', 'FALLBACK_KEY', 'SCORE_KEY'
+    'load_annotation', 'partial_path', 'score_annotation', 'format_report',
+    'FALLBACK_KEY', 'SCORE_KEY'
 ]
 
 SCORE_KEY = 'static_quality'

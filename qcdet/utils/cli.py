@@ -4,7 +4,8 @@ from typing import Sequence, Tuple
 __all__ = ['height_width']
 
 
-def height_width(values: Sequence[int], flag: str = '--shape') -> Tuple[int, int]:
+def height_width(values: Sequence[int],
+                 flag: str = '--shape') -> Tuple[int, int]:
     """``(height, width)`` from one value (a square) or two; exits with a
     clear message otherwise."""
     if len(values) == 1:

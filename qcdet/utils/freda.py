@@ -13,7 +13,7 @@ import torch
 
 __all__ = [
     'MASK_SHAPES', 'freda_mask', 'mask_columns', 'low_pass', 'freda_mix',
-    'MaskCache'
+    'to_pixel_range', 'MaskCache'
 ]
 
 MASK_SHAPES = ('circle', 'square')
@@ -106,6 +106,16 @@ def freda_mix(fake: np.ndarray, real: np.ndarray,
         low = low_pass(diff, mask_t)
     return (fake_t + low).contiguous().numpy()
 
+
+
+def to_pixel_range(mixed: torch.Tensor, integer: bool) -> torch.Tensor:
+    """A float mix back in [0, 255], in place: rounded as well for uint8
+    images (``integer``), only clipped for float ones (``LoadFrame(
+    to_float32=True)``). The transform and the data preprocessor share it,
+    so both modes round alike."""
+    if integer:
+        mixed.round_()
+    return mixed.clamp_(0, 255)
 
 class MaskCache:
     """Float low-pass masks cut to their used columns (``mask_columns``),

@@ -20,7 +20,7 @@ from mmengine.logging import print_log
 
 from qcdet.registry import TRANSFORMS
 from qcdet.utils.freda import (MASK_SHAPES, MaskCache, freda_mask, freda_mix,
-                               low_pass, mask_columns)
+                               low_pass, mask_columns, to_pixel_range)
 from .loading import read_image
 
 __all__ = [
@@ -203,11 +203,9 @@ class FreqAugment(BaseTransform):
         mixed = fake_t.to(torch.float32, copy=True)
         diff = real_t.to(torch.float32) - mixed
         mixed += low_pass(diff.permute(2, 0, 1), mask).permute(1, 2, 0)
-        if fake.dtype == np.uint8:
-            mixed = mixed.round_().clamp_(0, 255).to(torch.uint8)
-        else:  # LoadFrame(to_float32=True): keep float, same range
-            mixed = mixed.clamp_(0, 255)
-        results['img'] = mixed.numpy()
+        integer = fake.dtype == np.uint8
+        mixed = to_pixel_range(mixed, integer)
+        results['img'] = (mixed.to(torch.uint8) if integer else mixed).numpy()
         return results
 
     @staticmethod

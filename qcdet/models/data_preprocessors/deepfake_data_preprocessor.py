@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from mmengine.model import ImgDataPreprocessor
 
 from qcdet.registry import MODELS
-from qcdet.utils.freda import MaskCache, low_pass
+from qcdet.utils.freda import MaskCache, low_pass, to_pixel_range
 
 __all__ = ['DeepfakeDataPreprocessor']
 
@@ -72,7 +72,9 @@ class DeepfakeDataPreprocessor(ImgDataPreprocessor):
         stacked pairs."""
         if not data_samples:
             return None
-        flags = ['freda_deferred' in s.metainfo for s in data_samples]
+        # ``key in sample``: set lookups; ``sample.metainfo`` would build a
+        # dict per sample on every step
+        flags = ['freda_deferred' in s for s in data_samples]
         if not any(flags):
             return None
         if not all(flags):
@@ -80,7 +82,7 @@ class DeepfakeDataPreprocessor(ImgDataPreprocessor):
                 f'{flags.count(False)} of {len(flags)} samples lack '
                 'freda_deferred while the others carry a stacked FreDA pair; '
                 'every sample of a batch must come from the same pipeline')
-        return [s.metainfo['freda_deferred'] for s in data_samples]
+        return [s.freda_deferred for s in data_samples]
 
     def mix_deferred_freda(self, inputs, deferred: List[Optional[dict]]
                            ) -> torch.Tensor:
@@ -112,9 +114,6 @@ class DeepfakeDataPreprocessor(ImgDataPreprocessor):
         pairs = inputs.index_select(0, index).to(torch.float32)
         fakes, reals = pairs[:, :channels], pairs[:, channels:]
         mixed = fakes + low_pass(reals - fakes, masks)
-        if images.dtype == torch.uint8:
-            mixed = mixed.round_().clamp_(0, 255)
-        else:  # LoadFrame(to_float32=True): keep float, same range
-            mixed = mixed.clamp_(0, 255)
+        mixed = to_pixel_range(mixed, integer=images.dtype == torch.uint8)
         images.index_copy_(0, index, mixed.to(images.dtype))
         return images

@@ -18,8 +18,8 @@ def last_feature_map(feats, detector: str, source: str) -> torch.Tensor:
     if isinstance(feats, (tuple, list)):
         feats = feats[-1]
     if feats.dim() != 4:
-        raise ValueError(f'{detector} needs [B, C, H, W] feature maps; {source} '
-                         f'returned shape {tuple(feats.shape)}')
+        raise ValueError(f'{detector} needs [B, C, H, W] feature maps; '
+                         f'{source} returned shape {tuple(feats.shape)}')
     return feats
 
 

@@ -150,7 +150,8 @@ class SRMDetector(DeepfakeDetector):
         """Pooled fused feature, shape [B, C of the RGB backbone]."""
         residual = self.srm_filter(inputs)
         guided = inputs * (1 + self.residual_attention(residual))
-        rgb = last_feature_map(self.backbone(guided), 'SRMDetector', 'backbone')
+        rgb = last_feature_map(self.backbone(guided), 'SRMDetector',
+                               'backbone')
         noise = last_feature_map(self.srm_backbone(residual), 'SRMDetector',
                                  'srm_backbone')
         fused = self.fusion(rgb, noise)

@@ -61,7 +61,6 @@ def _projection(in_channels: int, hidden_channels: int,
         nn.Conv2d(hidden_channels, out_channels, 1))
 
 
-
 def _pool(x: torch.Tensor) -> torch.Tensor:
     return F.adaptive_avg_pool2d(x, 1).flatten(1)
 
