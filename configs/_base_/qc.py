@@ -13,15 +13,20 @@
 # block it is a no-op. Defaults and their reasons: docs/method.md.
 
 # Learning pacing: the share of "hard" fakes (used as they are) grows from
-# start_fraction to 1 at end_epoch; the other fakes are "easy" and go
-# through FreDA. Hard fakes are drawn with probability increasing with FQS.
+# start_fraction towards end_fraction, reached at end_epoch; the other fakes
+# are "easy" and go through FreDA. Hard fakes are drawn with probability
+# increasing with FQS. mode='selection': the epoch's fake slots are drawn
+# with replacement, higher FQS more likely, so FQS decides what the detector
+# sees; mode='routing': every fake once per epoch, FQS only routes to FreDA.
 qc_sampler = dict(
     type='QualityCurriculumSampler',
     shuffle=True,
+    mode='selection',         # selection | routing
     pacing='linear',          # linear | root | geometric | step | constant
     start_fraction=0.3,
     end_epoch=None,           # None: 2/3 of max_epochs
-    temperature=0.5,          # None = uniform choice of the hard fakes
+    end_fraction=1.0,         # < 1: the least realistic stay in FreDA
+    temperature=0.5,          # None = uniform choice
     direction='high_is_hard')  # or 'low_is_hard'
 
 # Quality evaluator: static q from the annotation files' `static_quality`

@@ -119,3 +119,45 @@ def test_needs_a_deepfake_dataset(tmp_path):
     runner.train_dataloader.dataset = [1, 2, 3]
     with pytest.raises(TypeError, match='get_labels'):
         QualityScoreHook().before_run(runner)
+
+
+def test_freda_feedback_keeps_the_previous_dynamic_score(tmp_path):
+    """A fake's d measures the fake, not its FreDA'd image: feedback flagged
+    ``freda`` is left out (and counted), the fake keeps its previous d."""
+    runner = make_runner(tmp_path)
+    hook = QualityScoreHook()
+    hook.before_run(runner)
+    run_epoch(hook, runner, [feedback([2, 3, 4], [0.9, 0.2, 0.6], [1, 1, 1])])
+    before = hook.store.dynamic.copy()
+
+    runner.epoch = 1
+    second = feedback([2, 3, 4], [0.1, 0.1, 0.1], [1, 1, 1])
+    second['freda'] = torch.tensor([True, False, True])
+    run_epoch(hook, runner, [second])
+    assert hook.store.dynamic[2] == pytest.approx(before[2])  # FreDA'd: kept
+    assert hook.store.dynamic[4] == pytest.approx(before[4])
+    assert hook.store.dynamic[3] == pytest.approx(0.9)  # raw: updated
+    summary = json.loads((tmp_path / 'quality' / 'epoch_2.json').read_text())
+    assert summary['num_freda_feedback_left_out'] == 2
+
+
+def test_epoch_file_logs_exposure_per_method_and_fqs_quartile(tmp_path):
+    runner = make_runner(tmp_path)
+    sampler = QualityCurriculumSampler(FrameSet(), seed=0, mode='selection',
+                                       start_fraction=0.5, temperature=0.25,
+                                       rank=0, world_size=1)
+    runner.train_dataloader.sampler = sampler
+    hook = QualityScoreHook()
+    hook.before_run(runner)
+    run_epoch(hook, runner, [])
+    summary = json.loads((tmp_path / 'quality' / 'epoch_1.json').read_text())
+    plan = sampler.epoch_plan(0)
+    assert summary['samples']['visits'] == plan.visits[2:].tolist()
+    # the epoch has as many fake slots as fakes, whatever the draw
+    assert sum(s['visits'] for s in summary['per_method'].values()) == 4
+    freda = sum(s['freda_visits'] for s in summary['per_method'].values())
+    assert freda == int(plan.freda_visits().sum())
+    quartiles = summary['per_fqs_quartile']
+    assert [q['quartile'] for q in quartiles] == [1, 2, 3, 4]
+    assert sum(q['count'] for q in quartiles) == 4
+    assert sum(q['visits'] for q in quartiles) == 4

@@ -1,6 +1,18 @@
-"""QualityCurriculumSampler: picks each epoch which fakes are used as they are
-("hard") and which go through FreDA ("easy"), moving from easy towards
-realistic fakes as training goes on.
+"""QualityCurriculumSampler: picks each epoch which fakes the detector sees,
+how often, and which of them go through FreDA ("easy") rather than being used
+as they are ("hard"), moving from easy towards realistic fakes as training
+goes on.
+
+Two readings of the paper's learning pacing (``mode``):
+
+- ``'selection'``: FQS decides *which fakes are trained on*. The epoch's fake
+  slots (as many as there are fakes, so an epoch keeps the baseline's length)
+  are drawn with replacement, a higher-rated fake more likely ("higher-rated
+  samples having a higher probability of being chosen"); the chosen fakes of
+  the easy set go through FreDA.
+- ``'routing'``: every fake is visited once per epoch and FQS only decides
+  which of them go through FreDA. Without FreDA this is ``DefaultSampler`` up
+  to order.
 
 Why the sampler decides (and not the dataset): DataLoader workers hold their
 own copy of the dataset, so the per-sample decision has to travel with the
@@ -23,6 +35,7 @@ from .pacing import get_pacing_fn
 __all__ = ['QualityCurriculumSampler', 'EpochPlan', 'selection_logits']
 
 _DIRECTIONS = ('high_is_hard', 'low_is_hard')
+_MODES = ('selection', 'routing')
 
 
 @dataclass
@@ -38,6 +51,12 @@ class EpochPlan:
         hard_fraction: the pacing value for this epoch.
         num_hard: fakes used as they are (``round(hard_fraction * N_fake)``).
         num_easy: fakes routed to FreDA.
+        visits: int per dataset index: how often the epoch visits it (before
+            the round-up padding); 1 for every index in ``'routing'`` mode.
+        seeds: one augmentation seed per position of ``order``.
+        mode: the sampler's mode.
+        use_freda: False for the "no FreDA" ablation: ``easy`` is drawn and
+            logged, but nothing goes through FreDA.
     """
     epoch: int
     order: np.ndarray
@@ -45,6 +64,14 @@ class EpochPlan:
     hard_fraction: float
     num_hard: int
     num_easy: int
+    visits: np.ndarray
+    seeds: np.ndarray
+    mode: str = 'routing'
+    use_freda: bool = True
+
+    def freda_visits(self) -> np.ndarray:
+        """Visits per dataset index that go through FreDA."""
+        return np.where(self.easy & self.use_freda, self.visits, 0)
 
 
 def _rank_normalise(values: np.ndarray) -> np.ndarray:
@@ -88,12 +115,15 @@ def selection_logits(scores: np.ndarray,
 class QualityCurriculumSampler(Sampler):
     """Quality-centric curriculum over the fakes of a deepfake dataset.
 
-    Every epoch every real and every fake is visited once (the epoch length
-    stays ``len(dataset)``). ``k = round(pacing(epoch) * N_fake)`` fakes are
-    drawn as "hard" without replacement, with weights ``softmax(z / T)`` over
-    the rank-normalised FQS ``z`` (Gumbel-top-k); the others are "easy" and
-    FreDA raises their realism. With no scores yet (``set_scores`` not
-    called, or all NaN) the draw is uniform.
+    Every epoch has ``len(dataset)`` items: every real once and ``N_fake``
+    fake slots. ``k = round(min(pacing(epoch), end_fraction) * N_fake)``
+    fakes are drawn as "hard" without replacement, with weights
+    ``softmax(z / T)`` over the rank-normalised FQS ``z`` (Gumbel-top-k); the
+    others are "easy" and FreDA raises their realism. In ``'routing'`` mode
+    every fake fills one slot; in ``'selection'`` mode the slots are drawn
+    with replacement with the same weights, so realistic fakes are seen more
+    often and unrealistic ones less. With no scores yet (``set_scores`` not
+    called, or all NaN) the draws are uniform.
 
     The plan depends only on ``(seed, epoch, scores)``, so every rank draws
     the same one as long as every rank holds the same scores; ranks then take
@@ -105,13 +135,18 @@ class QualityCurriculumSampler(Sampler):
             index).
         seed: shared random seed; None draws one synchronised across ranks.
         shuffle: shuffle the visiting order each epoch.
+        mode: ``'routing'`` (default) or ``'selection'`` (see above).
         pacing: name of a pacing function (see ``pacing.py``).
         start_fraction: hard fraction at epoch 0.
-        end_epoch: epoch from which all fakes are hard. None (default):
-            2/3 of ``max_epochs``, set by ``QualityScoreHook`` through
-            ``set_max_epochs`` (the sampler itself cannot see the schedule).
-        temperature: softmax temperature over rank-normalised FQS; lower is
-            greedier; None means uniform.
+        end_epoch: epoch at which the pacing function reaches 1. None
+            (default): 2/3 of ``max_epochs``, set by ``QualityScoreHook``
+            through ``set_max_epochs`` (the sampler cannot see the schedule).
+        end_fraction: the hard fraction never exceeds this. Below 1 the
+            least realistic fakes keep going through FreDA to the end
+            instead of returning raw right before the tested checkpoint.
+        temperature: softmax temperature over rank-normalised FQS, for the
+            hard draw and (``'selection'``) the slot draw; lower is greedier;
+            None means uniform.
         direction: ``'high_is_hard'`` (a high FQS means realistic) or
             ``'low_is_hard'``.
         round_up: pad the order so every rank gets the same count.
@@ -130,9 +165,11 @@ class QualityCurriculumSampler(Sampler):
                  dataset: Sized,
                  seed: Optional[int] = None,
                  shuffle: bool = True,
+                 mode: str = 'routing',
                  pacing: str = 'linear',
                  start_fraction: float = 0.3,
                  end_epoch: Optional[int] = None,
+                 end_fraction: float = 1.0,
                  temperature: Optional[float] = 1.0,
                  direction: str = 'high_is_hard',
                  round_up: bool = True,
@@ -155,6 +192,11 @@ class QualityCurriculumSampler(Sampler):
         if direction not in _DIRECTIONS:
             raise ValueError(
                 f'direction must be one of {_DIRECTIONS}, got {direction!r}')
+        if mode not in _MODES:
+            raise ValueError(f'mode must be one of {_MODES}, got {mode!r}')
+        if not 0.0 < end_fraction <= 1.0:
+            raise ValueError(
+                f'end_fraction must be in (0, 1], got {end_fraction}')
 
         self.dataset = dataset
         self.labels = self._read_labels(dataset)
@@ -162,6 +204,8 @@ class QualityCurriculumSampler(Sampler):
         if self.seed < 0:
             raise ValueError(f'seed must be >= 0, got {self.seed}')
         self.shuffle = shuffle
+        self.mode = mode
+        self.end_fraction = float(end_fraction)
         self.pacing = pacing
         self.pacing_fn = get_pacing_fn(pacing)
         self.start_fraction = start_fraction
@@ -226,9 +270,10 @@ class QualityCurriculumSampler(Sampler):
             raise RuntimeError(
                 'QualityCurriculumSampler.end_epoch is None: set it in the '
                 'config or call set_max_epochs() (QualityScoreHook does)')
-        return float(
-            self.pacing_fn(epoch, self.start_fraction, self.end_epoch,
-                           **self.pacing_kwargs))
+        return min(
+            float(
+                self.pacing_fn(epoch, self.start_fraction, self.end_epoch,
+                               **self.pacing_kwargs)), self.end_fraction)
 
     def num_hard(self, epoch: int) -> int:
         """round(pacing(epoch) * N_fake), halves rounded up."""
@@ -252,13 +297,24 @@ class QualityCurriculumSampler(Sampler):
         easy[hard] = False
 
         num_items = len(self.labels)
-        if self.shuffle:
-            order = rng.permutation(num_items)
-        else:
-            order = np.arange(num_items)
+        items = np.arange(num_items)
+        if self.mode == 'selection' and len(fakes):
+            weights = np.exp(logits - logits.max())
+            slots = rng.choice(fakes, size=len(fakes),
+                               p=weights / weights.sum())
+            items = np.concatenate([np.flatnonzero(self.labels == 0), slots])
+            items.sort(kind='stable')
+        visits = np.bincount(items, minlength=num_items)
+        order = rng.permutation(items) if self.shuffle else items
         if self.round_up and num_items > 0:
             repeats = self.total_size // num_items + 1
             order = np.tile(order, repeats)[:self.total_size]
+        if self.mode == 'selection':
+            # a fake chosen twice must not be augmented twice the same way
+            seeds = np.random.default_rng([self.seed, epoch, 2]).integers(
+                0, 2**32, size=len(order), dtype=np.uint64)
+        else:
+            seeds = self.seeds(epoch)[order]
 
         return EpochPlan(
             epoch=epoch,
@@ -266,7 +322,11 @@ class QualityCurriculumSampler(Sampler):
             easy=easy,
             hard_fraction=self.hard_fraction(epoch),
             num_hard=num_hard,
-            num_easy=len(fakes) - num_hard)
+            num_easy=len(fakes) - num_hard,
+            visits=visits,
+            seeds=seeds,
+            mode=self.mode,
+            use_freda=self.use_freda)
 
     def seeds(self, epoch: Optional[int] = None) -> np.ndarray:
         """One augmentation seed per dataset index for ``epoch`` (default:
@@ -278,12 +338,13 @@ class QualityCurriculumSampler(Sampler):
     def __iter__(self) -> Iterator[Union[Tuple[int, bool],
                                          Tuple[int, bool, int]]]:
         plan = self.epoch_plan()
-        shard = plan.order[self.rank:self.total_size:self.world_size]
+        positions = range(self.rank, self.total_size, self.world_size)
         easy = plan.easy if self.use_freda else np.zeros_like(plan.easy)
         if not self.sample_seeds:
-            return iter([(int(i), bool(easy[i])) for i in shard])
-        seeds = self.seeds(plan.epoch)
-        return iter([(int(i), bool(easy[i]), int(seeds[i])) for i in shard])
+            return iter([(int(plan.order[p]), bool(easy[plan.order[p]]))
+                         for p in positions])
+        return iter([(int(plan.order[p]), bool(easy[plan.order[p]]),
+                      int(plan.seeds[p])) for p in positions])
 
     def __len__(self) -> int:
         """Items this rank yields per epoch."""

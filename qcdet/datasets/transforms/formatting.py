@@ -32,7 +32,8 @@ class PackDeepfakeInputs(BaseTransform):
     def __init__(self,
                  meta_keys: Sequence[str] = ('sample_idx', 'img_path',
                                              'video_id', 'dataset', 'method',
-                                             'frame_idx', 'qc_easy')):
+                                             'frame_idx', 'qc_easy',
+                                             'freda_applied')):
         self.meta_keys = tuple(meta_keys)
 
     def transform(self, results: dict) -> dict:

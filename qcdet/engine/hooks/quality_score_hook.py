@@ -57,6 +57,7 @@ class QualityScoreHook(Hook):
         self.store: Optional[QualityScoreStore] = None
         self.sampler = None
         self.num_skipped = 0  # non-finite feedback values skipped this epoch
+        self.num_freda_feedback = 0  # FreDA'd fakes' feedback left out
 
     # ---------------------------------------------------------------- set-up
     def before_run(self, runner) -> None:
@@ -106,6 +107,12 @@ class QualityScoreHook(Hook):
             return
         model.train_feedback = None  # consumed: never counted twice
         fake = feedback['label'] == 1
+        freda = feedback.get('freda')
+        if freda is not None:
+            # a FreDA'd image is not the fake whose quality d measures: the
+            # fake keeps its previous d (none yet: the median, see FQSCombiner)
+            self.num_freda_feedback += int((fake & freda).sum())
+            fake = fake & ~freda
         if not fake.any():
             return
         values = torch.as_tensor(self.dynamic(feedback['fake_prob'][fake],
@@ -130,11 +137,17 @@ class QualityScoreHook(Hook):
         all_reduce(skipped, op='sum')  # all ranks' skips in the epoch file
         summary['num_nonfinite_feedback_skipped'] = int(skipped.item())
         self.num_skipped = 0
+        freda = torch.tensor([self.num_freda_feedback], dtype=torch.float64)
+        all_reduce(freda, op='sum')
+        summary['num_freda_feedback_left_out'] = int(freda.item())
+        self.num_freda_feedback = 0
         msg = ', '.join(f'{k}={v}' for k, v in summary.items()
                         if k != 'per_method')
         runner.logger.info(f'QualityScoreHook epoch {runner.epoch + 1}: {msg}')
         for method, stats in summary['per_method'].items():
             runner.logger.info(f'  {method}: {stats}')
+        for stats in summary.get('per_fqs_quartile', []):
+            runner.logger.info(f'  FQS quartile {stats["quartile"]}: {stats}')
         for key in ('hard_fraction', 'mean_fqs'):
             if summary.get(key) is not None:
                 runner.message_hub.update_scalar(f'quality/{key}',
@@ -142,15 +155,23 @@ class QualityScoreHook(Hook):
         if is_main_process():
             self._write(runner, summary)
 
-    def _easy_mask(self, epoch: int) -> Optional[np.ndarray]:
+    def _plan(self, epoch: int):
         if self.sampler is None or not hasattr(self.sampler, 'epoch_plan'):
             return None
-        return np.asarray(self.sampler.epoch_plan(epoch).easy, dtype=bool)
+        return self.sampler.epoch_plan(epoch)
+
+    @staticmethod
+    def _exposure(plan, members: np.ndarray) -> dict:
+        """How often ``members`` were visited this epoch, and how often
+        through FreDA (0 when the sampler's FreDA is off)."""
+        return dict(visits=int(plan.visits[members].sum()),
+                    freda_visits=int(plan.freda_visits()[members].sum()))
 
     def _summary(self, epoch: int) -> dict:
         store, fake = self.store, self.labels == 1
-        easy = self._easy_mask(epoch)
-        self._last_easy = easy
+        plan = self._plan(epoch)
+        easy = None if plan is None else np.asarray(plan.easy, dtype=bool)
+        self._last_plan = plan
         summary = dict(epoch=epoch + 1, num_fakes=int(fake.sum()))
         if easy is not None:
             n_easy = int(easy[fake].sum())
@@ -167,9 +188,29 @@ class QualityScoreHook(Hook):
                          fqs=_mean(store.fqs[m]))
             if easy is not None:
                 stats['num_easy'] = int(easy[m].sum())
+            if plan is not None and hasattr(plan, 'visits'):
+                stats.update(self._exposure(plan, m))
             per_method[method] = stats
         summary['per_method'] = per_method
+        if plan is not None and hasattr(plan, 'visits'):
+            summary['per_fqs_quartile'] = self._quartiles(plan, fake)
         return summary
+
+    def _quartiles(self, plan, fake: np.ndarray) -> list:
+        """Exposure per quartile of the FQS that planned the epoch (1 = least
+        realistic); fakes without an FQS are left out."""
+        fqs = self.store.fqs
+        scored = fake & np.isfinite(fqs)
+        if not scored.any():
+            return []
+        edges = np.quantile(fqs[scored], [0.25, 0.5, 0.75])
+        quartile = np.searchsorted(edges, fqs, side='right')
+        rows = []
+        for q in range(4):
+            m = scored & (quartile == q)
+            rows.append(dict(quartile=q + 1, count=int(m.sum()),
+                             **self._exposure(plan, m)))
+        return rows
 
     def _write(self, runner, summary: dict) -> None:
         store, fake = self.store, self.labels == 1
@@ -179,8 +220,11 @@ class QualityScoreHook(Hook):
                        static=_json_list(store.static[idx]),
                        dynamic=_json_list(store.dynamic[idx]),
                        fqs=_json_list(store.fqs[idx]))
-        if self._last_easy is not None:
-            samples['easy'] = self._last_easy[idx].tolist()
+        plan = self._last_plan
+        if plan is not None:
+            samples['easy'] = np.asarray(plan.easy, bool)[idx].tolist()
+            if hasattr(plan, 'visits'):
+                samples['visits'] = plan.visits[idx].tolist()
         out_dir = osp.join(runner.work_dir, self.out_dir)
         os.makedirs(out_dir, exist_ok=True)
         path = osp.join(out_dir, f'epoch_{summary["epoch"]}.json')

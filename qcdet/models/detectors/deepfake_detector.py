@@ -34,8 +34,9 @@ class DeepfakeDetector(BaseModel):
     In ``'loss'`` mode the detector also leaves the per-sample outcome of
     the same forward pass in ``self.train_feedback`` (detached, on CPU) for
     ``QualityScoreHook``: ``sample_idx`` (LongTensor[B], -1 where the data
-    sample has none), ``fake_prob`` (Tensor[B]), ``loss`` (Tensor[B]) and
-    ``label`` (LongTensor[B]). See docs/contracts.md.
+    sample has none), ``fake_prob`` (Tensor[B]), ``loss`` (Tensor[B]),
+    ``label`` (LongTensor[B]) and ``freda`` (BoolTensor[B], the input went
+    through FreDA). See docs/contracts.md.
 
     Args:
         backbone: backbone config.
@@ -109,12 +110,20 @@ class DeepfakeDetector(BaseModel):
                 int(sample.metainfo.get('sample_idx', -1))
                 for sample in data_samples
             ]
+            # FreDA'd inputs are not the fake whose quality is measured
+            freda = [
+                bool(
+                    sample.metainfo.get('freda_applied',
+                                        sample.metainfo.get('qc_easy', False)))
+                for sample in data_samples
+            ]
             fake_prob = logits.float().softmax(dim=1)[:, 1]
             self.train_feedback = dict(
                 sample_idx=torch.tensor(sample_idx, dtype=torch.long),
                 fake_prob=fake_prob.cpu(),
                 loss=losses.detach().cpu(),
-                label=labels.cpu())
+                label=labels.cpu(),
+                freda=torch.tensor(freda, dtype=torch.bool))
         return dict(loss=losses.mean(), acc=accuracy)
 
     def predict(

@@ -271,3 +271,101 @@ def test_sample_seeds_ride_with_the_index():
     later = dict((i, s) for i, _, s in
                  run_epoch(make_sampler(num_fake=31, sample_seeds=True), 5))
     assert all(later[i] != seed_of[i] for i in seed_of)
+
+
+# ------------------------------------------------------- 'selection' mode
+def test_selection_keeps_the_epoch_length_and_every_real():
+    sampler = make_sampler(num_real=20, num_fake=30, mode='selection')
+    sampler.set_scores(quality_scores(20, 30))
+    items = run_epoch(sampler, 1)
+    assert len(items) == len(sampler) == 50
+    indices = [i for i, _ in items]
+    assert sorted(i for i in indices if i < 20) == list(range(20))
+    assert sum(i >= 20 for i in indices) == 30
+    plan = sampler.epoch_plan(1)
+    assert plan.visits.sum() == 50 and (plan.visits[:20] == 1).all()
+    assert np.array_equal(np.bincount(indices, minlength=50), plan.visits)
+    # a fake chosen twice is not the only one: some fakes are left out
+    assert (plan.visits[20:] == 0).any() and (plan.visits[20:] > 1).any()
+
+
+def test_selection_chooses_higher_rated_fakes_more_often():
+    """The slot draw favours realistic fakes, more so at a lower
+    temperature; with no temperature it is uniform."""
+    scores = quality_scores(10, 200)
+
+    def visit_rates(**kwargs):
+        sampler = make_sampler(num_real=10, num_fake=200, mode='selection',
+                               **kwargs)
+        sampler.set_scores(scores)
+        visits = sum(sampler.epoch_plan(e).visits for e in range(20))
+        fakes = visits[10:] / 20
+        return fakes[:50].mean(), fakes[-50:].mean()
+
+    low, high = visit_rates(temperature=0.5)
+    assert high > 3 * low
+    low_greedy, high_greedy = visit_rates(temperature=0.25)
+    assert high_greedy / low_greedy > high / low
+    low_flat, high_flat = visit_rates(temperature=None)
+    assert 0.8 < high_flat / low_flat < 1.25
+
+
+def test_selection_routes_chosen_low_quality_fakes_to_freda():
+    sampler = make_sampler(num_real=10, num_fake=100, mode='selection',
+                           pacing='constant', start_fraction=0.6,
+                           temperature=0.1)
+    sampler.set_scores(quality_scores(10, 100))
+    plan = sampler.epoch_plan(3)
+    # at a low temperature the easy set is the least realistic 40 %
+    assert plan.easy[10:50].mean() > 0.85 and plan.easy[70:].mean() < 0.05
+    freda = plan.freda_visits()
+    assert (freda <= plan.visits).all() and freda[:10].sum() == 0
+    items = run_epoch(sampler, 3)
+    assert sum(easy for _, easy in items) == freda.sum()
+
+
+def test_end_fraction_keeps_the_least_realistic_fakes_in_freda():
+    sampler = make_sampler(num_real=10, num_fake=40, end_epoch=4,
+                           end_fraction=0.75, temperature=0.1)
+    assert sampler.hard_fraction(10) == 0.75 == sampler.hard_fraction(4)
+    assert sampler.hard_fraction(0) == 0.3
+    assert sampler.epoch_plan(10).num_easy == 10
+    with pytest.raises(ValueError, match='end_fraction'):
+        make_sampler(end_fraction=0)
+    with pytest.raises(ValueError, match='mode'):
+        make_sampler(mode='greedy')
+
+
+def test_selection_plan_is_pure_sharded_and_seeded_per_slot():
+    def sampler(**kwargs):
+        s = make_sampler(num_real=7, num_fake=24, mode='selection',
+                         sample_seeds=True, **kwargs)
+        s.set_scores(quality_scores(7, 24))
+        return s
+
+    full = run_epoch(sampler(), 2)
+    assert full == run_epoch(sampler(), 2)  # (seed, epoch, scores) only
+    assert full != run_epoch(sampler(), 3)
+    shards = [run_epoch(sampler(rank=r, world_size=2), 2) for r in range(2)]
+    positions = sampler(rank=0, world_size=2).epoch_plan(2).order
+    assert [i for i, _, _ in shards[0]] == positions[0::2].tolist()
+    assert [i for i, _, _ in shards[1]] == positions[1::2].tolist()
+    assert positions[:31].tolist() == [i for i, _, _ in full]
+    # the same slot has the same seed on every rank and in one process
+    assert [s for _, _, s in shards[0]] == [s for _, _, s in full][0::2]
+    # a fake chosen twice is augmented differently each time
+    seeds_of = {}
+    for index, _, seed in full:
+        seeds_of.setdefault(index, []).append(seed)
+    repeated = [s for s in seeds_of.values() if len(s) > 1]
+    assert repeated and all(len(set(s)) == len(s) for s in repeated)
+
+
+def test_selection_state_dict_round_trip():
+    first = make_sampler(seed=3, mode='selection')
+    first.set_scores(quality_scores(20, 30))
+    first.set_epoch(4)
+    resumed = make_sampler(seed=99, mode='selection')
+    resumed.load_state_dict(json.loads(json.dumps(first.state_dict())))
+    assert list(resumed) == list(first)
+    assert run_epoch(resumed, 5) == run_epoch(first, 5)

@@ -56,7 +56,9 @@ def test_loss_mode_returns_scalars_and_feedback(detector):
     assert out['loss'].requires_grad
 
     feedback = detector.train_feedback
-    assert set(feedback) == {'sample_idx', 'fake_prob', 'loss', 'label'}
+    assert set(feedback) == {'sample_idx', 'fake_prob', 'loss', 'label',
+                             'freda'}
+    assert feedback['freda'].tolist() == [False] * 4
     assert feedback['sample_idx'].dtype == torch.long
     assert feedback['sample_idx'].tolist() == [7, 3, -1, 12]
     assert feedback['label'].dtype == torch.long
@@ -65,6 +67,14 @@ def test_loss_mode_returns_scalars_and_feedback(detector):
         assert value.device.type == 'cpu' and not value.requires_grad
         assert value.shape == (4, )
     assert torch.isclose(feedback['loss'].mean(), out['loss'].detach())
+
+    # FreDA'd inputs are flagged from the metainfo (freda_applied, else the
+    # sampler's qc_easy), so the score hook can leave them out
+    data['data_samples'][1].set_metainfo(dict(freda_applied=True))
+    data['data_samples'][2].set_metainfo(dict(qc_easy=True))
+    detector(**data, mode='loss')
+    assert detector.train_feedback['freda'].tolist() == [False, True, True,
+                                                         False]
 
     predictions = detector(**data, mode='predict')
     scores = torch.stack([p.pred_score for p in predictions])
