@@ -24,7 +24,7 @@ __all__ = [
 
 SCORE_KEY = 'static_quality'
 FALLBACK_KEY = 'static_quality_fallback'
-DEFAULT_FALLBACK = 0.5  # when a method has no scored fake to take a median of
+DEFAULT_FALLBACK = 0.5  # when no fake was scored to take a median of
 
 # why a fake got no score
 NO_PAIR_PATH = 'no pair_path'
@@ -203,9 +203,11 @@ def score_annotation(ann_in, ann_out, evaluator_cfg, data_root=None,
     """Score every fake of ``ann_in`` and write ``ann_out``.
 
     Fakes that cannot be scored (reasons: no pair_path, missing fake/pair
-    file, unreadable image, no usable face) get the median score of the
-    scored fakes of their method (0.5 if there are none), or the constant
-    ``fallback``, and ``static_quality_fallback: true``. Reals get
+    file, unreadable image, no usable face) get the median score of all
+    scored fakes (0.5 if there are none), or the constant ``fallback``, and
+    ``static_quality_fallback: true``. The median is taken over every
+    method, so the fallback carries no information about the fake's method
+    (a per-method median would write the method label into q). Reals get
     ``static_quality: null``. Returns a report dict (see
     :func:`format_report`).
     """
@@ -273,11 +275,13 @@ def score_annotation(ann_in, ann_out, evaluator_cfg, data_root=None,
         else:
             scored_by_method[method].append(score)
 
-    def fallback_for(method):
-        if fallback is not None:
-            return float(fallback)
-        scores = scored_by_method.get(method)
-        return statistics.median(scores) if scores else DEFAULT_FALLBACK
+    all_scores = [s for scores in scored_by_method.values() for s in scores]
+    if fallback is not None:
+        fallback_value = float(fallback)
+    elif all_scores:
+        fallback_value = statistics.median(all_scores)
+    else:
+        fallback_value = DEFAULT_FALLBACK
 
     out_list = []
     fallbacks_by_method = Counter()
@@ -289,7 +293,7 @@ def score_annotation(ann_in, ann_out, evaluator_cfg, data_root=None,
             score = results[index][0]
             if score is None:
                 method = record.get('method', 'unknown')
-                score = fallback_for(method)
+                score = fallback_value
                 record[FALLBACK_KEY] = True
                 fallbacks_by_method[method] += 1
             record[SCORE_KEY] = score
@@ -310,8 +314,7 @@ def score_annotation(ann_in, ann_out, evaluator_cfg, data_root=None,
         partial_lines_dropped=bad_lines,
         failures=dict(failures),
         evaluator_counts=dict(evaluator_counts),
-        fallback_values={m: fallback_for(m)
-                         for m in fallbacks_by_method},
+        fallback_value=fallback_value if fallbacks_by_method else None,
         per_method={
             m: dict(_method_stats(scored_by_method.get(m, [])),
                     fallbacks=fallbacks_by_method.get(m, 0))
@@ -342,8 +345,9 @@ def format_report(report):
                      f'score, {FALLBACK_KEY}=true):')
         for reason, count in sorted(report['failures'].items()):
             lines.append(f'  {reason}: {count}')
-        for method, value in sorted(report['fallback_values'].items()):
-            lines.append(f'  fallback for {method}: {value:.4f}')
+        if report['fallback_value'] is not None:
+            lines.append(f'  fallback score (every method): '
+                         f'{report["fallback_value"]:.4f}')
     if report['evaluator_counts']:
         lines.append('evaluator events: ' + ', '.join(
             f'{k}={v}' for k, v in sorted(report['evaluator_counts'].items())))

@@ -103,10 +103,13 @@ def test_scores_fallbacks_and_report(dataset):
 
     fallbacks = [r for r in records if r['static_quality_fallback']]
     assert len(fallbacks) == 2
+    # one global median, the same for every method: q carries no method label
     by_method = {r['method']: r['static_quality'] for r in fallbacks}
-    assert by_method['A'] == pytest.approx(float(np.median(scores_a)))
-    only_b = [r['static_quality'] for r in scored if r['method'] == 'B']
-    assert by_method['B'] == pytest.approx(only_b[0])
+    all_scores = [r['static_quality'] for r in scored]
+    assert set(by_method) == {'A', 'B'}
+    assert by_method['A'] == by_method['B'] == pytest.approx(
+        float(np.median(all_scores)))
+    assert report['fallback_value'] == pytest.approx(by_method['A'])
 
     assert report['failures'] == {'no pair_path': 1, 'missing pair file': 1}
     assert report['per_method']['A']['count'] == 4

@@ -43,8 +43,8 @@ def parse_args(argv=None):
                         'parent when that folder is "annotations")')
     parser.add_argument('--fallback', type=float,
                         help='constant score for fakes without a usable pair '
-                        '(default: median of the scored fakes of the same '
-                        'method, 0.5 if none)')
+                        '(default: median of all scored fakes, whatever '
+                        'their method; 0.5 if none)')
     parser.add_argument('--no-progress', action='store_true')
     return parser.parse_args(argv)
 
