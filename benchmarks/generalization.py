@@ -1,4 +1,4 @@
-"""Leave-one-forgery-family-out study on the embedded synthetic benchmark.
+"""Leave-one-forgery-family-out study on the embedded synthetic benchmark (``--benchmark v1|v2``).
 
 For every held-out family F: train on the real faces and the other families' fakes (train split), test on
 the test split's reals and F's fakes only (identities of the test split are never seen in training). Each
@@ -6,10 +6,17 @@ variant is one config of the repo, so the study measures exactly what users run:
 
   baseline      configs/baseline_demo.py
   qc            configs/qc_demo.py                       (static SSIM + dynamic FQS, FreDA, pacing)
+  qc_routing    configs/qc_ablations/qc_demo_routing.py  (FQS only routes fakes to FreDA; every fake seen once)
   static_only   configs/qc_ablations/qc_demo_static_only.py
   dynamic_only  configs/qc_ablations/qc_demo_dynamic_only.py
   no_freda      configs/qc_ablations/qc_demo_no_freda.py
   no_pacing     configs/qc_ablations/qc_demo_no_pacing.py
+
+A variant may carry config overrides, ``NAME:KEY=VALUE,KEY=VALUE`` (``sampler.X`` stands for
+``train_dataloader.sampler.X``, ``hook.X`` for ``custom_hooks.0.X``), e.g.
+``qc:sampler.temperature=0.25,hook.dynamic.signal=loss``: how settings are chosen on one data seed.
+Every run records how many fake visits it had and how many went through FreDA, so ablations can be
+compared at a matched FreDA amount.
 
 No validation split and no checkpoint selection: the last epoch's weights are tested (selection on seen
 families would not transfer to an unseen one, and it keeps the study cheap). Every run writes its metrics
@@ -19,14 +26,17 @@ Static quality: SSIM to the paired real by default, as ``tools/run_demo.sh`` doe
 for the identity similarity; benchmarks/static_quality_validity.py compares how well each tracks the true
 quality).
 
-Ends with ``name: value`` lines: ``qc_minus_baseline_auc`` (frame AUC, mean over families and seeds),
-``qc_minus_baseline_video_auc``, and ``<variant>_frame_auc`` / ``<variant>_video_auc`` means.
+Ends with ``name: value`` lines: ``<variant>_frame_auc`` / ``<variant>_video_auc`` means, the paired
+differences to the baseline of every variant, and last ``qc_minus_baseline_auc: MEAN ± SD (95% CI [LO, HI],
+N pairs)`` (frame AUC on the held-out family, paired by family and seed; Student t interval).
 
-    python benchmarks/generalization.py                      # full study (see docs/results.md)
+    python benchmarks/generalization.py --benchmark v2 --data-seed 1 --seeds 0 1 2 3 4 5 6 7 8 9 --jobs 2
     python benchmarks/generalization.py --seeds 0 --epochs 1 --num-identities 10 --variants baseline qc
 """
 import argparse
+import ast
 import json
+import re
 import logging
 import os
 import os.path as osp
@@ -36,6 +46,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from scipy import stats
 
 REPO = Path(__file__).resolve().parents[1]
 try:
@@ -52,6 +63,7 @@ from qcdet.quality.static_scoring import evaluator_config, score_annotation  # n
 VARIANTS = {
     'baseline': 'configs/baseline_demo.py',
     'qc': 'configs/qc_demo.py',
+    'qc_routing': 'configs/qc_ablations/qc_demo_routing.py',
     'static_only': 'configs/qc_ablations/qc_demo_static_only.py',
     'dynamic_only': 'configs/qc_ablations/qc_demo_dynamic_only.py',
     'no_freda': 'configs/qc_ablations/qc_demo_no_freda.py',
@@ -59,10 +71,47 @@ VARIANTS = {
 }
 
 
+_ALIASES = {'sampler.': 'train_dataloader.sampler.', 'hook.': 'custom_hooks.0.'}
+
+
+def parse_variant(text: str) -> str:
+    """Checks ``NAME[:KEY=VALUE,...]``; the string itself names the variant."""
+    name, _, options = text.partition(':')
+    if name not in VARIANTS:
+        raise argparse.ArgumentTypeError(f'unknown variant {name!r}; known: {list(VARIANTS)}')
+    variant_options(text)
+    return text
+
+
+def variant_options(variant: str) -> dict:
+    """``{'train_dataloader.sampler.temperature': 0.25, ...}`` from ``NAME:KEY=VALUE,...``."""
+    options = {}
+    for item in filter(None, variant.partition(':')[2].split(',')):
+        key, sep, value = item.partition('=')
+        if not sep:
+            raise argparse.ArgumentTypeError(f'variant option {item!r} is not KEY=VALUE')
+        for short, full in _ALIASES.items():
+            if key.startswith(short):
+                key = full + key[len(short):]
+        try:
+            options[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            options[key] = value  # a bare word such as selection
+    return options
+
+
+def variant_dir(variant: str) -> str:
+    """A folder name for a variant string (overrides spelled out, unsafe characters dropped)."""
+    return re.sub(r'[^\w.=+-]+', '_', variant.replace(':', '__'))
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--out', default='work_dirs/generalization', help='data, runs and results go here')
-    parser.add_argument('--variants', nargs='+', default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument('--variants', nargs='+', default=list(VARIANTS), type=parse_variant,
+                        help=f'from {list(VARIANTS)}, each optionally NAME:KEY=VALUE,... (config overrides)')
+    parser.add_argument('--benchmark', default='v2', choices=['v1', 'v2'],
+                        help='synthetic benchmark version (docs/demo_data.md)')
     parser.add_argument('--families', nargs='+', default=list(FORGERY_FAMILIES), choices=list(FORGERY_FAMILIES),
                         help='families to hold out, one study cell each')
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2], help='training seeds')
@@ -87,12 +136,13 @@ def prepare_data(args) -> str:
     """Generates the demo data once and writes the train split's static scores (``--static-backend``)."""
     root = osp.join(args.out, 'data')
     meta = dict(seed=args.data_seed, num_identities=args.num_identities, frames_per_video=args.frames_per_video,
-                size=args.size, static_backend=args.static_backend)
+                size=args.size, static_backend=args.static_backend, benchmark=args.benchmark)
     meta_file = osp.join(root, 'study_data.json')
     if osp.exists(meta_file) and json.load(open(meta_file)) == meta:
         return root
     generate_demo_dataset(root, seed=args.data_seed, num_identities=args.num_identities, videos_per_identity=1,
-                          frames_per_video=args.frames_per_video, size=args.size, workers=2)
+                          frames_per_video=args.frames_per_video, size=args.size, workers=2,
+                          benchmark=args.benchmark)
     ann = osp.join(root, 'annotations')
     score_annotation(osp.join(ann, 'train.json'), osp.join(ann, 'train_static.json'),
                      evaluator_config(args.static_backend), workers=2, progress=False)
@@ -142,9 +192,22 @@ def make_config(config: str, seed: int, work_dir: str, epochs: int, num_workers:
 
 
 def study_config(variant: str, root: str, family: str, seed: int, work_dir: str, args) -> Config:
-    return make_config(VARIANTS[variant], seed, work_dir, args.epochs, args.num_workers,
-                       train=dict(data_root=root, ann_file=f'annotations/study/train_no_{family}.json'),
-                       test=dict(data_root=root, ann_file=f'annotations/study/test_{family}.json'))
+    cfg = make_config(VARIANTS[variant.partition(':')[0]], seed, work_dir, args.epochs, args.num_workers,
+                      train=dict(data_root=root, ann_file=f'annotations/study/train_no_{family}.json'),
+                      test=dict(data_root=root, ann_file=f'annotations/study/test_{family}.json'))
+    cfg.merge_from_dict(variant_options(variant), allow_list_keys=True)
+    return cfg
+
+
+def fake_exposure(work_dir: str) -> dict:
+    """Fake visits and FreDA'd fake visits over the run, from QualityScoreHook's epoch files (none for a
+    baseline: every fake once per epoch, no FreDA)."""
+    visits = freda = 0
+    for path in sorted(Path(work_dir).glob('quality/epoch_*.json')):
+        for stats in json.loads(path.read_text())['per_method'].values():
+            visits += stats.get('visits', stats['count'])
+            freda += stats.get('freda_visits', stats.get('num_easy', 0))
+    return dict(fake_visits=visits, freda_visits=freda)
 
 
 def run_one(result_path: str, cfg: Config, **info) -> dict:
@@ -158,7 +221,8 @@ def run_one(result_path: str, cfg: Config, **info) -> dict:
     metrics = runner.test()
     result = dict(info, epochs=cfg.train_cfg.max_epochs, seconds=round(time.time() - start, 1),
                   frame_auc=float(metrics['frame_auc']), video_auc=float(metrics['video_auc']),
-                  num_frames=int(metrics['num_frames']), num_videos=int(metrics['num_videos']))
+                  num_frames=int(metrics['num_frames']), num_videos=int(metrics['num_videos']),
+                  **fake_exposure(cfg.work_dir))
     os.makedirs(osp.dirname(result_path), exist_ok=True)
     with open(result_path, 'w') as f:
         json.dump(result, f, indent=1)
@@ -194,6 +258,33 @@ def paired_difference(results, metric, variant='qc', reference='baseline'):
     diffs = [r[metric] - ref[(r['held_out'], r['seed'])] for r in results
              if r['variant'] == variant and (r['held_out'], r['seed']) in ref]
     return np.asarray(diffs, dtype=float)
+
+
+def confidence_interval(diffs, level: float = 0.95):
+    """Student t interval of the mean of ``diffs`` (``(nan, nan)`` for fewer than two)."""
+    diffs = np.asarray(diffs, dtype=float)
+    if len(diffs) < 2:
+        return float('nan'), float('nan')
+    half = stats.t.ppf(0.5 + level / 2, len(diffs) - 1) * diffs.std(ddof=1) / np.sqrt(len(diffs))
+    return diffs.mean() - half, diffs.mean() + half
+
+
+def describe_difference(diffs) -> str:
+    """``MEAN ± SD (95% CI [LO, HI], N pairs)``."""
+    diffs = np.asarray(diffs, dtype=float)
+    low, high = confidence_interval(diffs)
+    sd = diffs.std(ddof=1) if len(diffs) > 1 else 0.0
+    return f'{diffs.mean():+.4f} ± {sd:.4f} (95% CI [{low:+.4f}, {high:+.4f}], {len(diffs)} pairs)'
+
+
+def seed_level_difference(results, metric, variant, reference='baseline'):
+    """Per seed, the family-mean difference: pairs that share a seed are not independent."""
+    ref = {(r['held_out'], r['seed']): r[metric] for r in results if r['variant'] == reference}
+    by_seed = {}
+    for r in results:
+        if r['variant'] == variant and (r['held_out'], r['seed']) in ref:
+            by_seed.setdefault(r['seed'], []).append(r[metric] - ref[(r['held_out'], r['seed'])])
+    return np.asarray([np.mean(v) for v in by_seed.values()], dtype=float)
 
 
 def print_name_values(lines: dict, start: float) -> None:
@@ -243,24 +334,30 @@ def main(argv=None):
     total = len(cells)
     for index, (seed, family, variant) in enumerate(cells):
         if index % num_shards == shard:
-            work_dir = osp.join(args.out, 'work_dirs', family, variant, f'seed{seed}')
+            work_dir = osp.join(args.out, 'work_dirs', family, variant_dir(variant), f'seed{seed}')
             cfg = study_config(variant, root, family, seed, work_dir, args)
-            result = run_one(osp.join(args.out, 'runs', family, variant, f'seed{seed}.json'), cfg,
+            result = run_one(osp.join(args.out, 'runs', family, variant_dir(variant), f'seed{seed}.json'), cfg,
                              variant=variant, held_out=family, seed=seed)
             results.append(result)
-            print(f'[{index + 1}/{total}] held out {family:13s} {variant:12s} seed {seed}: '
+            print(f'[{index + 1}/{total}] held out {family:13s} {variant} seed {seed}: '
                   f"frame AUC {result['frame_auc']:.3f}  video AUC {result['video_auc']:.3f}  "
                   f"({result['seconds']} s)", flush=True)
     if args.shard:
         return 0
 
     settings = dict(settings, seeds=args.seeds)
+    exposure = ['', 'Fake visits per run through FreDA (mean share over runs)', '| variant | FreDA share |',
+                '|---|---|']
+    for variant in args.variants:
+        runs = [r for r in results if r['variant'] == variant and r.get('fake_visits')]
+        share = np.mean([r['freda_visits'] / r['fake_visits'] for r in runs]) if runs else 0.0
+        exposure.append(f'| {variant} | {share:.3f} |')
     with open(osp.join(root, 'annotations', 'study', f'train_no_{args.families[0]}.json')) as f:
         settings['train_frames_per_run'] = len(json.load(f)['data_list'])
     report = [f"Settings: {json.dumps(settings)}", '', 'Frame AUC on the held-out family (mean ± std over seeds)',
               format_table(results, 'frame_auc', args.variants, args.families), '',
               'Video AUC on the held-out family (mean ± std over seeds)',
-              format_table(results, 'video_auc', args.variants, args.families)]
+              format_table(results, 'video_auc', args.variants, args.families)] + exposure
     print('\n'.join(report))
     with open(osp.join(args.out, 'results.md'), 'w') as f:
         f.write('\n'.join(report) + '\n')
@@ -268,16 +365,24 @@ def main(argv=None):
         json.dump(dict(settings=settings, runs=results), f, indent=1)
 
     lines = {}
-    if 'qc' in args.variants and 'baseline' in args.variants:
-        for metric, name in (('frame_auc', 'qc_minus_baseline_auc'), ('video_auc', 'qc_minus_baseline_video_auc')):
-            diffs = paired_difference(results, metric)
-            lines[name] = f'{diffs.mean():+.4f}'
-            lines[name + '_std'] = f'{diffs.std(ddof=1) if len(diffs) > 1 else 0.0:.4f}'
-            lines[name + '_wins'] = f'{int((diffs > 0).sum())}/{len(diffs)}'
     for variant in args.variants:
         for metric in ('frame_auc', 'video_auc'):
             lines[f'{variant}_{metric}'] = f"{np.mean([r[metric] for r in results if r['variant'] == variant]):.4f}"
+    last = {}
+    if 'baseline' in args.variants:
+        for variant in args.variants:
+            if variant == 'baseline':
+                continue
+            prefix = 'qc' if variant == 'qc' else variant
+            for metric, suffix in (('video_auc', '_video_auc'), ('frame_auc', '_auc')):
+                name = f'{prefix}_minus_baseline{suffix}'
+                diffs = paired_difference(results, metric, variant)
+                lines[name + '_wins'] = f'{int((diffs > 0).sum())}/{len(diffs)}'
+                lines[name + '_by_seed'] = describe_difference(seed_level_difference(results, metric, variant))
+                (last if name == 'qc_minus_baseline_auc' else lines)[name] = describe_difference(diffs)
     print_name_values(lines, start)
+    for name, value in last.items():  # the headline figure, last
+        print(f'{name}: {value}')
     return 0
 
 

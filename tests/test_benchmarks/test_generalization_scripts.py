@@ -28,7 +28,7 @@ def test_generalization_study_tiny(tmp_path):
     out = tmp_path / 'study'
     args = ['--out', str(out), '--seeds', '0', '1', '--epochs', '1', '--num-identities', '6',
             '--frames-per-video', '2', '--train-frames-per-video', '1', '--families', 'upsample',
-            '--variants', 'baseline', 'qc', '--num-workers', '0']
+            '--variants', 'baseline', 'qc', '--num-workers', '0', '--benchmark', 'v1']
     text = run_script('generalization.py', *args)
     values = name_values(text)
     runs = json.loads((out / 'results.json').read_text())['runs']
@@ -40,11 +40,38 @@ def test_generalization_study_tiny(tmp_path):
     assert 'upsample' not in {r['method'] for r in train_ann} and {r['frame_idx'] for r in train_ann} == {0}
     diffs = [q['frame_auc'] - b['frame_auc'] for q in runs for b in runs
              if q['variant'] == 'qc' and b['variant'] == 'baseline' and q['seed'] == b['seed']]
-    assert float(values['qc_minus_baseline_auc']) == pytest.approx(sum(diffs) / len(diffs), abs=1e-4)
+    # the headline comes last: mean ± SD, the t interval and the number of pairs
+    last = text.strip().splitlines()[-1]
+    match = re.fullmatch(r'qc_minus_baseline_auc: ([+-]\S+) ± (\S+) \(95% CI \[(\S+), (\S+)\], (\d+) pairs\)', last)
+    assert match, last
+    mean, sd, low, high, pairs = match.groups()
+    assert float(mean) == pytest.approx(sum(diffs) / len(diffs), abs=1e-4) and int(pairs) == 2
+    assert float(low) <= float(mean) <= float(high)
     assert 0.0 <= float(values['qc_frame_auc']) <= 1.0
+    # QC runs record their fake visits and how many went through FreDA
+    qc_run = next(r for r in runs if r['variant'] == 'qc')
+    assert 0 <= qc_run['freda_visits'] <= qc_run['fake_visits'] > 0
     # a rerun reuses the stored runs instead of training again
     again = run_script('generalization.py', *args)
-    assert name_values(again)['qc_minus_baseline_auc'] == values['qc_minus_baseline_auc']
+    assert again.strip().splitlines()[-1] == last
+
+
+def test_generalization_variant_overrides():
+    sys.path.insert(0, str(REPO / 'benchmarks'))
+    try:
+        import generalization
+    finally:
+        sys.path.pop(0)
+    options = generalization.variant_options('qc:sampler.temperature=0.25,hook.dynamic.signal=loss,sampler.mode=routing')
+    assert options == {'train_dataloader.sampler.temperature': 0.25, 'custom_hooks.0.dynamic.signal': 'loss',
+                       'train_dataloader.sampler.mode': 'routing'}
+    assert generalization.variant_dir('qc:sampler.temperature=0.25') == 'qc__sampler.temperature=0.25'
+    with pytest.raises(Exception, match='unknown variant'):
+        generalization.parse_variant('qcc')
+    with pytest.raises(Exception, match='KEY=VALUE'):
+        generalization.parse_variant('qc:sampler.temperature')
+    low, high = generalization.confidence_interval([0.01, 0.03, 0.02, 0.04])
+    assert low < 0.025 < high and high - low == pytest.approx(2 * 3.182 * 0.01291 / 2, abs=1e-3)
 
 
 def test_static_quality_validity_tiny(tmp_path):
