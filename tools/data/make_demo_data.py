@@ -3,13 +3,14 @@
 Example::
 
     python tools/data/make_demo_data.py --out data/demo --seed 0
+    python tools/data/make_demo_data.py --out data/demo_v2 --benchmark v2   # fakes with coarse cues too
 """
 import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from a checkout without installing
-from qcdet.datasets.synthetic import FORGERY_FAMILIES, format_summary, generate_demo_dataset  # noqa: E402
+from qcdet.datasets.synthetic import BENCHMARKS, FORGERY_FAMILIES, format_summary, generate_demo_dataset  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -23,6 +24,8 @@ def parse_args(argv=None):
     parser.add_argument('--families', nargs='+', default=None, choices=list(FORGERY_FAMILIES),
                         help='forgery families to generate (default: all)')
     parser.add_argument('--workers', type=int, default=1, help='worker processes')
+    parser.add_argument('--benchmark', default='v1', choices=list(BENCHMARKS),
+                        help='v1: fine forgery traces only; v2: plus coarse colour/shape/seam cues (docs/demo_data.md)')
     return parser.parse_args(argv)
 
 
@@ -31,7 +34,7 @@ def main(argv=None):
     summary = generate_demo_dataset(
         args.out, seed=args.seed, num_identities=args.num_identities,
         videos_per_identity=args.videos_per_identity, frames_per_video=args.frames_per_video, size=args.size,
-        families=args.families, workers=args.workers)
+        families=args.families, workers=args.workers, benchmark=args.benchmark)
     print(format_summary(summary))
     return 0
 

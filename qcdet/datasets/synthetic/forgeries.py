@@ -9,6 +9,9 @@ rises but never vanish (a detector can still learn q = 1 fakes).
 Randomness that is not the artefact strength (donor, warp field, pattern phase, ...) is drawn once per
 video by ``sample_params`` and is independent of q, so one frame faked at two q values differs only in
 strength. Lengths are given for 64 px images and scaled with the image size.
+
+Two benchmarks share the family names: v1 (``FORGERY_FAMILIES``, fine traces only) and v2
+(``FORGERY_FAMILIES_V2``: the same fakes plus coarse, low-frequency cues, see ``CoarseCues``).
 """
 import dataclasses
 from typing import Dict, Optional, Sequence
@@ -19,7 +22,9 @@ import numpy as np
 from .faces import INNER_FACE_FIELDS, Frame, Identity, render_frame, sample_identity
 
 __all__ = [
-    'ForgeryFamily', 'BlendSwap', 'WarpReenact', 'Upsample', 'TextureNoise', 'FORGERY_FAMILIES', 'make_fake'
+    'ForgeryFamily', 'BlendSwap', 'WarpReenact', 'Upsample', 'TextureNoise', 'FORGERY_FAMILIES', 'CoarseCues',
+    'BlendSwapV2', 'WarpReenactV2', 'UpsampleV2', 'TextureNoiseV2', 'FORGERY_FAMILIES_V2', 'BENCHMARKS',
+    'families_for', 'make_fake'
 ]
 
 
@@ -34,6 +39,11 @@ def _feather(mask: np.ndarray, sigma_px: float) -> np.ndarray:
     if sigma_px <= 0:
         return mask
     return np.clip(cv2.GaussianBlur(mask, (0, 0), sigma_px), 0, 1)
+
+
+def _smooth_field(grid: np.ndarray, size: int) -> np.ndarray:
+    """A coarse random grid (a few cells per side) interpolated to a smooth ``size``×``size`` field."""
+    return cv2.resize(grid, (size, size), interpolation=cv2.INTER_CUBIC)
 
 
 def _composite(real: np.ndarray, manipulated: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -113,8 +123,7 @@ class WarpReenact(ForgeryFamily):
             region = np.maximum(frame.masks['mouth'], frame.masks['eyes'])
         region = _feather(region, (1.0 + 1.0 * q) * px)
         amplitude = (0.8 + 4.5 * level) * px
-        dx, dy = (cv2.resize(f, (size, size), interpolation=cv2.INTER_CUBIC) * amplitude * region
-                  for f in params['field'])
+        dx, dy = (_smooth_field(f, size) * amplitude * region for f in params['field'])
         yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
         warped = cv2.remap(frame.image.astype(np.float32), xx + dx, yy + dy, cv2.INTER_LINEAR,
                            borderMode=cv2.BORDER_REFLECT)
@@ -190,16 +199,143 @@ class TextureNoise(ForgeryFamily):
 FORGERY_FAMILIES = {family.name: family for family in (BlendSwap(), WarpReenact(), Upsample(), TextureNoise())}
 
 
+def _ramp(size: int, angle: float) -> np.ndarray:
+    """A linear ramp from -1 to 1 across the image along ``angle`` (radians): a directional light change."""
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / (size - 1) * 2 - 1
+    return (xx * np.cos(angle) + yy * np.sin(angle)) / (abs(np.cos(angle)) + abs(np.sin(angle)))
+
+
+def _unit(rng: np.random.Generator, n: int = 3) -> np.ndarray:
+    direction = rng.normal(0, 1, n)
+    return direction / (np.linalg.norm(direction) + 1e-6)
+
+
+class CoarseCues:
+    """Benchmark v2: a family's fake plus family-specific *coarse* cues (colour, illumination, shape, seams).
+
+    Real low-quality deepfakes differ from their source mostly in low frequencies, which FreDA swaps for the
+    real's; v1's fine traces hardly do, so FreDA was nearly a no-op on them. The cues are drawn per video by
+    ``sample_cues`` (independent of q) and scaled by ``strength = 0.1 + 0.9 * level``: strong at low q, faint
+    at q = 1. Mix in front of a v1 family; ``coarse(fake, frame, level, params)`` returns the re-manipulated
+    image and the region mask it applies in (so the fake stays aligned with its real outside the face).
+    The cue amplitudes are calibrated with ``benchmarks/freda_energy.py``: FreDA (circle, radius 0.1) removes
+    0.35-0.85 of a low-tercile fake's difference energy at 64 px, as it does on FF++ c23 Deepfakes to
+    NeuralTextures.
+    """
+    floor = 0.1
+
+    def sample_params(self, rng, target, donors=()):
+        params = super().sample_params(rng, target, donors)
+        params['cues'] = self.sample_cues(rng)
+        return params
+
+    def apply(self, frame, q, params, rng):
+        fake = super().apply(frame, q, params, rng)
+        manipulated, mask = self.coarse(fake.astype(np.float32), frame, _level(q), params)
+        return _composite(fake, manipulated, mask)
+
+    def sample_cues(self, rng: np.random.Generator) -> Dict:
+        raise NotImplementedError
+
+    def coarse(self, fake: np.ndarray, frame: Frame, level: float, params: Dict):
+        raise NotImplementedError
+
+    def strength(self, level: float) -> float:
+        return self.floor + (1 - self.floor) * level
+
+
+class BlendSwapV2(CoarseCues, BlendSwap):
+    """Face swap whose inner face keeps the donor's colour and lighting (a colour offset plus a light ramp)
+    and meets the target at a visible seam (a hard mask at low q)."""
+
+    def sample_cues(self, rng):
+        return dict(offset=tuple(_unit(rng) * rng.uniform(40, 60)), angle=float(rng.uniform(0, 2 * np.pi)),
+                    light=float(rng.uniform(25, 40)))
+
+    def coarse(self, fake, frame, level, params):
+        cues = params['cues']
+        delta = np.asarray(cues['offset'], np.float32) + _ramp(frame.size, cues['angle'])[..., None] * cues['light']
+        mask = _feather(frame.masks['inner'], (1.5 + 2.0 * (1 - level)) * frame.size / 64.)
+        return fake + self.strength(level) * delta, mask
+
+
+class WarpReenactV2(CoarseCues, WarpReenact):
+    """Reenactment whose driving face has another shape (a large, smooth warp of the whole face) and other
+    shading (a light ramp over the face)."""
+
+    def sample_cues(self, rng):
+        field = rng.normal(0, 1, (2, 3, 3)).astype(np.float32)
+        field /= np.abs(field).max() + 1e-6
+        return dict(field=field, angle=float(rng.uniform(0, 2 * np.pi)), light=float(rng.uniform(60, 90)))
+
+    def coarse(self, fake, frame, level, params):
+        cues = params['cues']
+        size = frame.size
+        strength = self.strength(level)
+        mask = _feather(frame.masks['face'], 1.5 * size / 64.)
+        amplitude = 2.0 * strength * size / 64.
+        dx, dy = (_smooth_field(f, size) * amplitude * mask for f in cues['field'])
+        yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+        warped = cv2.remap(fake, xx + dx, yy + dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+        return warped + strength * cues['light'] * _ramp(size, cues['angle'])[..., None], mask
+
+
+class UpsampleV2(CoarseCues, Upsample):
+    """Up-sampled face pasted back with other brightness and contrast, at a visible seam."""
+
+    def sample_cues(self, rng):
+        return dict(contrast=float(rng.uniform(0.2, 0.4) * rng.choice([-1, 1])),
+                    brightness=float(rng.uniform(25, 40) * rng.choice([-1, 1])))
+
+    def coarse(self, fake, frame, level, params):
+        cues = params['cues']
+        strength = self.strength(level)
+        mask = _feather(frame.masks['face'], (1.0 + 2.0 * (1 - level)) * frame.size / 64.)
+        mean = (fake * mask[..., None]).sum((0, 1)) / (mask.sum() + 1e-6)
+        adjusted = mean + (fake - mean) * (1 + strength * cues['contrast']) + strength * cues['brightness']
+        return adjusted, mask
+
+
+class TextureNoiseV2(CoarseCues, TextureNoise):
+    """Generated face region with a colour cast and a blotchy low-frequency tone shift."""
+
+    def sample_cues(self, rng):
+        return dict(cast=tuple(_unit(rng) * rng.uniform(25, 40)), tone=rng.normal(0, 1, (3, 3)).astype(np.float32),
+                    tone_amp=float(rng.uniform(15, 25)))
+
+    def coarse(self, fake, frame, level, params):
+        cues = params['cues']
+        tone = _smooth_field(cues['tone'], frame.size) * cues['tone_amp']
+        delta = np.asarray(cues['cast'], np.float32) + tone[..., None]
+        mask = _feather(frame.masks[params['region']], (0.8 + 1.2 * (1 - level)) * frame.size / 64.)
+        return fake + self.strength(level) * delta, mask
+
+
+FORGERY_FAMILIES_V2 = {
+    family.name: family for family in (BlendSwapV2(), WarpReenactV2(), UpsampleV2(), TextureNoiseV2())
+}
+BENCHMARKS = {'v1': FORGERY_FAMILIES, 'v2': FORGERY_FAMILIES_V2}
+
+
+def families_for(benchmark: str) -> Dict[str, ForgeryFamily]:
+    """The forgery families of a benchmark ('v1' or 'v2'; same names, same order)."""
+    if benchmark not in BENCHMARKS:
+        raise KeyError(f'unknown benchmark {benchmark!r}; known: {sorted(BENCHMARKS)}')
+    return BENCHMARKS[benchmark]
+
+
 def make_fake(family: str,
               frame: Frame,
               q: float,
               seed: int = 0,
               params: Optional[Dict] = None,
-              donors: Sequence[Identity] = ()) -> np.ndarray:
+              donors: Sequence[Identity] = (),
+              benchmark: str = 'v1') -> np.ndarray:
     """Fakes one frame with a named family; with the same ``seed`` only ``q`` changes the result."""
-    if family not in FORGERY_FAMILIES:
-        raise KeyError(f'unknown forgery family {family!r}; known: {sorted(FORGERY_FAMILIES)}')
-    impl = FORGERY_FAMILIES[family]
+    families = families_for(benchmark)
+    if family not in families:
+        raise KeyError(f'unknown forgery family {family!r}; known: {sorted(families)}')
+    impl = families[family]
     if params is None:
         params = impl.sample_params(np.random.default_rng([seed, 0]), frame.identity, donors)
     return impl.apply(frame, q, params, np.random.default_rng([seed, 1]))

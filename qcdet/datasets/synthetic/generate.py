@@ -21,7 +21,7 @@ import numpy as np
 
 from qcdet.utils.worker_pool import worker_context
 from .faces import Identity, render_background, render_frame, sample_identity, sample_poses
-from .forgeries import FORGERY_FAMILIES
+from .forgeries import families_for
 
 __all__ = ['generate_demo_dataset', 'split_identities', 'format_summary', 'SPLITS']
 
@@ -86,9 +86,10 @@ def _make_video(job: Dict) -> List[Dict]:
         records.append(dict(img_path=rel, label=0, video_id=f'{DATASET_NAME}/real/{video}', dataset=DATASET_NAME,
                              method='real', frame_idx=frame_idx, identity=identity_name(id_index),
                              pair_path=None, static_quality=None, true_quality=None))
+    families = families_for(job['benchmark'])
     for method in job['families']:
-        family = FORGERY_FAMILIES[method]
-        family_index = list(FORGERY_FAMILIES).index(method)
+        family = families[method]
+        family_index = list(families).index(method)
         fake_rng = np.random.default_rng([seed, _FAKE_STREAM, id_index, video_index, family_index])
         q = round(float(fake_rng.uniform(0, 1)), 4)
         params = family.sample_params(fake_rng, identity, job['donors'])
@@ -126,15 +127,20 @@ def generate_demo_dataset(out_dir: str,
                           frames_per_video: int = 8,
                           size: int = 64,
                           families: Optional[Sequence[str]] = None,
-                          workers: int = 1) -> Dict:
+                          workers: int = 1,
+                          benchmark: str = 'v1') -> Dict:
     """Generates the demo dataset into ``out_dir`` and returns a summary (counts per split and method).
 
     ``out_dir`` must be empty, missing, or an earlier output of this function (which is replaced).
+    ``benchmark`` picks the forgery families: 'v1' (fine traces only) or 'v2' (plus coarse, low-frequency
+    cues; see ``CoarseCues``). v2's annotation metainfo says ``benchmark='v2'``; v1's carries no such key,
+    so its files stay byte-identical to those written before v2 existed.
     """
-    families = list(FORGERY_FAMILIES) if families is None else list(families)
-    unknown = [name for name in families if name not in FORGERY_FAMILIES]
+    known = families_for(benchmark)
+    families = list(known) if families is None else list(families)
+    unknown = [name for name in families if name not in known]
     if unknown:
-        raise KeyError(f'unknown forgery families {unknown}; known: {list(FORGERY_FAMILIES)}')
+        raise KeyError(f'unknown forgery families {unknown}; known: {list(known)}')
     for key, value, low in (('videos_per_identity', videos_per_identity, 1),
                             ('frames_per_video', frames_per_video, 1), ('size', size, 16), ('workers', workers, 1)):
         if value < low:
@@ -153,7 +159,7 @@ def generate_demo_dataset(out_dir: str,
         for video_index in range(videos_per_identity):
             jobs.append(dict(out_dir=out_dir, seed=seed, size=size, frames_per_video=frames_per_video,
                              id_index=id_index, video_index=video_index, identity=identities[id_index],
-                             donors=donors, families=families))
+                             donors=donors, families=families, benchmark=benchmark))
     if workers > 1:
         with worker_context(__name__).Pool(workers, initializer=_init_worker) as pool:
             results = pool.map(_make_video, jobs, chunksize=1)
@@ -163,12 +169,14 @@ def generate_demo_dataset(out_dir: str,
     data_lists = {name: [] for name in SPLITS}
     for job, records in zip(jobs, results):
         data_lists[split_of[job['id_index']]].extend(records)
-    summary = dict(out_dir=out_dir, seed=seed, size=size, families=families, num_identities=num_identities,
-                   videos_per_identity=videos_per_identity, frames_per_video=frames_per_video, splits={},
-                   annotation_files={})
+    summary = dict(out_dir=out_dir, seed=seed, size=size, benchmark=benchmark, families=families,
+                   num_identities=num_identities, videos_per_identity=videos_per_identity,
+                   frames_per_video=frames_per_video, splits={}, annotation_files={})
     for name in SPLITS:
         metainfo = dict(dataset=DATASET_NAME, classes=['real', 'fake'], split=name, seed=seed, image_size=size,
                         methods=['real'] + families)
+        if benchmark != 'v1':
+            metainfo['benchmark'] = benchmark
         path = osp.join(out_dir, 'annotations', f'{name}.json')
         _write_json_atomic(path, dict(metainfo=metainfo, data_list=data_lists[name]))
         counts = {method: 0 for method in ['real'] + families}
@@ -187,7 +195,8 @@ def format_summary(summary: Dict) -> str:
     methods = ['real'] + list(summary['families'])
     width = max(len(m) for m in methods + ['split']) + 2
     lines = [f"demo dataset in {summary['out_dir']} ({summary['num_frames']} frames, "
-             f"{summary['size']}x{summary['size']} px, seed {summary['seed']}, {summary['seconds']} s)",
+             f"{summary['size']}x{summary['size']} px, benchmark {summary['benchmark']}, seed {summary['seed']}, "
+             f"{summary['seconds']} s)",
              'split'.ljust(7) + 'ids'.rjust(5) + ''.join(m.rjust(width) for m in methods) + 'total'.rjust(8)]
     for name, split in summary['splits'].items():
         lines.append(name.ljust(7) + str(len(split['identities'])).rjust(5)
