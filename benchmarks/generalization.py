@@ -5,12 +5,13 @@ the test split's reals and F's fakes only (identities of the test split are neve
 variant is one config of the repo, so the study measures exactly what users run:
 
   baseline      configs/baseline_demo.py
-  qc            configs/qc_demo.py                       (static SSIM + dynamic FQS, FreDA, pacing)
-  qc_routing    configs/qc_ablations/qc_demo_routing.py  (FQS only routes fakes to FreDA; every fake seen once)
+  qc            configs/qc_demo.py                         (static SSIM + dynamic FQS, FreDA, pacing)
+  qc_selection  configs/qc_ablations/qc_demo_selection.py  (FQS draws which fakes are seen, with replacement)
   static_only   configs/qc_ablations/qc_demo_static_only.py
   dynamic_only  configs/qc_ablations/qc_demo_dynamic_only.py
   no_freda      configs/qc_ablations/qc_demo_no_freda.py
-  no_pacing     configs/qc_ablations/qc_demo_no_pacing.py
+  no_pacing     configs/qc_ablations/qc_demo_no_pacing.py    (constant hard share, FreDA amount matched)
+  no_quality    configs/qc_ablations/qc_demo_no_quality.py   (hard fakes drawn uniformly)
 
 A variant may carry config overrides, ``NAME:KEY=VALUE,KEY=VALUE`` (``sampler.X`` stands for
 ``train_dataloader.sampler.X``, ``hook.X`` for ``custom_hooks.0.X``), e.g.
@@ -36,10 +37,11 @@ N pairs)`` (frame AUC on the held-out family, paired by family and seed; Student
 import argparse
 import ast
 import json
-import re
 import logging
 import os
 import os.path as osp
+import pickle
+import re
 import subprocess
 import sys
 import time
@@ -63,11 +65,12 @@ from qcdet.quality.static_scoring import evaluator_config, score_annotation  # n
 VARIANTS = {
     'baseline': 'configs/baseline_demo.py',
     'qc': 'configs/qc_demo.py',
-    'qc_routing': 'configs/qc_ablations/qc_demo_routing.py',
+    'qc_selection': 'configs/qc_ablations/qc_demo_selection.py',
     'static_only': 'configs/qc_ablations/qc_demo_static_only.py',
     'dynamic_only': 'configs/qc_ablations/qc_demo_dynamic_only.py',
     'no_freda': 'configs/qc_ablations/qc_demo_no_freda.py',
     'no_pacing': 'configs/qc_ablations/qc_demo_no_pacing.py',
+    'no_quality': 'configs/qc_ablations/qc_demo_no_quality.py',
 }
 
 
@@ -199,6 +202,46 @@ def study_config(variant: str, root: str, family: str, seed: int, work_dir: str,
     return cfg
 
 
+QUALITY_TERCILES = ('low', 'mid', 'high')
+
+
+def auc_by_quality(predictions: str, cfg: Config) -> dict:
+    """Frame AUC of every real against the held-out fakes of each true-quality tercile (q < 1/3, < 2/3, rest):
+    where the detector generalises, on crude or on realistic fakes."""
+    from sklearn.metrics import roc_auc_score
+    dataset = cfg.test_dataloader.dataset
+    with open(osp.join(dataset.data_root, dataset.ann_file)) as f:
+        quality = {r['img_path']: r.get('true_quality') for r in json.load(f)['data_list']}
+    with open(predictions, 'rb') as f:
+        samples = pickle.load(f)
+    scores, labels, terciles = [], [], []
+    for sample in samples:
+        q = quality[osp.relpath(sample['img_path'], dataset.data_root)]
+        scores.append(float(sample['pred_score'][1]))
+        labels.append(int(sample['gt_label']))
+        terciles.append(None if q is None else QUALITY_TERCILES[min(int(q * 3), 2)])
+    scores, labels = np.asarray(scores), np.asarray(labels)
+    out = {}
+    for name in QUALITY_TERCILES:
+        keep = (labels == 0) | np.array([t == name for t in terciles])
+        out[name] = float(roc_auc_score(labels[keep], scores[keep])) if labels[keep].any() else None
+    return out
+
+
+def quality_table(results, variants) -> list:
+    """Frame AUC per true-quality tercile of the held-out fakes (mean ± std over runs)."""
+    rows = ['', 'Frame AUC on the held-out fakes by true-quality tercile (mean ± std over families and seeds)',
+            '| variant | ' + ' | '.join(f'{t} q' for t in QUALITY_TERCILES) + ' |', '|---' * 4 + '|']
+    for variant in variants:
+        cells = []
+        for tercile in QUALITY_TERCILES:
+            values = [r['frame_auc_by_quality'][tercile] for r in results
+                      if r['variant'] == variant and (r.get('frame_auc_by_quality') or {}).get(tercile) is not None]
+            cells.append(mean_std(values) if values else 'n/a')
+        rows.append(f'| {variant} | ' + ' | '.join(cells) + ' |')
+    return rows
+
+
 def fake_exposure(work_dir: str) -> dict:
     """Fake visits and FreDA'd fake visits over the run, from QualityScoreHook's epoch files (none for a
     baseline: every fake once per epoch, no FreDA)."""
@@ -216,13 +259,15 @@ def run_one(result_path: str, cfg: Config, **info) -> dict:
         with open(result_path) as f:
             return json.load(f)
     start = time.time()
+    predictions = osp.join(cfg.work_dir, 'test_predictions.pkl')
+    cfg.test_evaluator = [cfg.test_evaluator, dict(type='DumpResults', out_file_path=predictions)]
     runner = Runner.from_cfg(cfg)
     runner.train()
     metrics = runner.test()
     result = dict(info, epochs=cfg.train_cfg.max_epochs, seconds=round(time.time() - start, 1),
                   frame_auc=float(metrics['frame_auc']), video_auc=float(metrics['video_auc']),
                   num_frames=int(metrics['num_frames']), num_videos=int(metrics['num_videos']),
-                  **fake_exposure(cfg.work_dir))
+                  frame_auc_by_quality=auc_by_quality(predictions, cfg), **fake_exposure(cfg.work_dir))
     os.makedirs(osp.dirname(result_path), exist_ok=True)
     with open(result_path, 'w') as f:
         json.dump(result, f, indent=1)
@@ -357,7 +402,8 @@ def main(argv=None):
     report = [f"Settings: {json.dumps(settings)}", '', 'Frame AUC on the held-out family (mean ± std over seeds)',
               format_table(results, 'frame_auc', args.variants, args.families), '',
               'Video AUC on the held-out family (mean ± std over seeds)',
-              format_table(results, 'video_auc', args.variants, args.families)] + exposure
+              format_table(results, 'video_auc', args.variants, args.families)] + exposure + quality_table(
+                  results, args.variants)
     print('\n'.join(report))
     with open(osp.join(args.out, 'results.md'), 'w') as f:
         f.write('\n'.join(report) + '\n')

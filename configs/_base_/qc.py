@@ -15,17 +15,18 @@
 # Learning pacing: the share of "hard" fakes (used as they are) grows from
 # start_fraction towards end_fraction, reached at end_epoch; the other fakes
 # are "easy" and go through FreDA. Hard fakes are drawn with probability
-# increasing with FQS. mode='selection': the epoch's fake slots are drawn
-# with replacement, higher FQS more likely, so FQS decides what the detector
-# sees; mode='routing': every fake once per epoch, FQS only routes to FreDA.
+# increasing with FQS. mode='routing': every fake once per epoch, FQS routes
+# the easy ones to FreDA; mode='selection': the epoch's fake slots are drawn
+# with replacement, higher FQS more likely (it lost to routing on the tuning
+# data: docs/method.md, "Chosen defaults").
 qc_sampler = dict(
     type='QualityCurriculumSampler',
     shuffle=True,
-    mode='selection',         # selection | routing
+    mode='routing',           # routing | selection
     pacing='linear',          # linear | root | geometric | step | constant
     start_fraction=0.3,
     end_epoch=None,           # None: 2/3 of max_epochs
-    end_fraction=1.0,         # < 1: the least realistic stay in FreDA
+    end_fraction=0.7,         # the least realistic 30 % stay in FreDA
     temperature=0.5,          # None = uniform choice
     direction='high_is_hard')  # or 'low_is_hard'
 

@@ -51,6 +51,9 @@ def test_generalization_study_tiny(tmp_path):
     # QC runs record their fake visits and how many went through FreDA
     qc_run = next(r for r in runs if r['variant'] == 'qc')
     assert 0 <= qc_run['freda_visits'] <= qc_run['fake_visits'] > 0
+    # and the AUC of the reals against each true-quality tercile of the held-out fakes
+    assert set(qc_run['frame_auc_by_quality']) == {'low', 'mid', 'high'}
+    assert 'by true-quality tercile' in text
     # a rerun reuses the stored runs instead of training again
     again = run_script('generalization.py', *args)
     assert again.strip().splitlines()[-1] == last
@@ -62,7 +65,8 @@ def test_generalization_variant_overrides():
         import generalization
     finally:
         sys.path.pop(0)
-    options = generalization.variant_options('qc:sampler.temperature=0.25,hook.dynamic.signal=loss,sampler.mode=routing')
+    options = generalization.variant_options(
+        'qc:sampler.temperature=0.25,hook.dynamic.signal=loss,sampler.mode=routing')
     assert options == {'train_dataloader.sampler.temperature': 0.25, 'custom_hooks.0.dynamic.signal': 'loss',
                        'train_dataloader.sampler.mode': 'routing'}
     assert generalization.variant_dir('qc:sampler.temperature=0.25') == 'qc__sampler.temperature=0.25'

@@ -23,13 +23,15 @@ def demo(tmp_path_factory):
     return root
 
 
-@pytest.fixture(scope='session')
-def qc_config(demo, tmp_path_factory):
+@pytest.fixture(scope='session', params=['routing', 'selection'])
+def qc_config(demo, tmp_path_factory, request):
     """configs/qc_demo.py on the tiny demo: deterministic CPU settings, 2
     persistent train workers as in production, dropout, the test-only kill
-    hook."""
+    hook; once per sampler mode (the shipped 'routing' and 'selection',
+    which draws fakes with replacement and seeds each slot)."""
     cfg = Config.fromfile(str(REPO / 'configs' / 'qc_demo.py'))
     cfg.merge_from_dict({
+        'train_dataloader.sampler.mode': request.param,
         'train_dataloader.dataset.data_root': str(demo),
         'train_dataloader.dataset.ann_file': 'annotations/train.json',
         'train_dataloader.batch_size': 16,
@@ -52,7 +54,7 @@ def qc_config(demo, tmp_path_factory):
     cfg.custom_imports = dict(imports=['kill_hook'],
                               allow_failed_imports=False)
     cfg.custom_hooks = list(cfg.custom_hooks) + [dict(type='KillAtIterHook')]
-    path = tmp_path_factory.mktemp('robust_cfg') / 'qc_robust.py'
+    path = tmp_path_factory.mktemp('robust_cfg') / f'qc_{request.param}.py'
     cfg.dump(str(path))
     return path
 
