@@ -86,8 +86,9 @@ def test_v2_families_differ():
 
 def test_make_demo_data_benchmark_v2(tmp_path):
     env = dict(os.environ, OMP_NUM_THREADS='1')
+    # v2 is the tool's default (the demo's benchmark)
     proc = subprocess.run([sys.executable, 'tools/data/make_demo_data.py', '--out', str(tmp_path / 'demo'),
-                           '--benchmark', 'v2', '--num-identities', '3', '--frames-per-video', '1', '--size', '32',
+                           '--num-identities', '3', '--frames-per-video', '1', '--size', '32',
                            '--families', 'upsample'], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'benchmark v2' in proc.stdout

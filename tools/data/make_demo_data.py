@@ -2,8 +2,8 @@
 
 Example::
 
-    python tools/data/make_demo_data.py --out data/demo --seed 0
-    python tools/data/make_demo_data.py --out data/demo_v2 --benchmark v2   # fakes with coarse cues too
+    python tools/data/make_demo_data.py --out data/demo --seed 0                    # benchmark v2 (default)
+    python tools/data/make_demo_data.py --out data/demo_v1 --benchmark v1   # fine forgery traces only
 """
 import argparse
 import sys
@@ -24,8 +24,9 @@ def parse_args(argv=None):
     parser.add_argument('--families', nargs='+', default=None, choices=list(FORGERY_FAMILIES),
                         help='forgery families to generate (default: all)')
     parser.add_argument('--workers', type=int, default=1, help='worker processes')
-    parser.add_argument('--benchmark', default='v1', choices=list(BENCHMARKS),
-                        help='v1: fine forgery traces only; v2: plus coarse colour/shape/seam cues (docs/demo_data.md)')
+    parser.add_argument('--benchmark', default='v2', choices=list(BENCHMARKS),
+                        help='v2 (default): fine traces plus coarse colour/shape/seam cues; v1: fine traces only '
+                        '(docs/demo_data.md)')
     return parser.parse_args(argv)
 
 

@@ -142,7 +142,7 @@ class QualityScoreHook(Hook):
         summary['num_freda_feedback_left_out'] = int(freda.item())
         self.num_freda_feedback = 0
         msg = ', '.join(f'{k}={v}' for k, v in summary.items()
-                        if k != 'per_method')
+                        if k not in ('per_method', 'per_fqs_quartile'))
         runner.logger.info(f'QualityScoreHook epoch {runner.epoch + 1}: {msg}')
         for method, stats in summary['per_method'].items():
             runner.logger.info(f'  {method}: {stats}')
