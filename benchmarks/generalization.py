@@ -6,7 +6,7 @@ variant is one config of the repo, so the study measures exactly what users run:
 
   baseline      configs/baseline_demo.py
   qc            configs/qc_demo.py                         (static SSIM + dynamic FQS, FreDA, pacing)
-  qc_selection  configs/qc_ablations/qc_demo_selection.py  (FQS draws which fakes are seen, with replacement)
+  qc_selection  configs/qc_ablations/qc_demo_selection.py  (FQS decides which fakes are seen, how often)
   static_only   configs/qc_ablations/qc_demo_static_only.py
   dynamic_only  configs/qc_ablations/qc_demo_dynamic_only.py
   no_freda      configs/qc_ablations/qc_demo_no_freda.py

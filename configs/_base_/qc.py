@@ -16,9 +16,9 @@
 # start_fraction towards end_fraction, reached at end_epoch; the other fakes
 # are "easy" and go through FreDA. Hard fakes are drawn with probability
 # increasing with FQS. mode='routing': every fake once per epoch, FQS routes
-# the easy ones to FreDA; mode='selection': the epoch's fake slots are drawn
-# with replacement, higher FQS more likely (it lost to routing on the tuning
-# data: docs/method.md, "Chosen defaults").
+# the easy ones to FreDA; mode='selection': the epoch's fake slots are shared
+# in proportion to a weight growing with FQS (docs/method.md, "Chosen
+# defaults", says why routing is the default).
 qc_sampler = dict(
     type='QualityCurriculumSampler',
     shuffle=True,

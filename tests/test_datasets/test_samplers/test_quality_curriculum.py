@@ -306,8 +306,26 @@ def test_selection_chooses_higher_rated_fakes_more_often():
     assert high > 3 * low
     low_greedy, high_greedy = visit_rates(temperature=0.25)
     assert high_greedy / low_greedy > high / low
-    low_flat, high_flat = visit_rates(temperature=None)
-    assert 0.8 < high_flat / low_flat < 1.25
+    # equal weights: every fake exactly once, as in 'routing'
+    sampler = make_sampler(num_real=10, num_fake=200, mode='selection',
+                           temperature=None)
+    assert (sampler.epoch_plan(3).visits == 1).all()
+
+
+def test_selection_gives_each_fake_floor_or_ceiling_of_its_share():
+    """Systematic sampling: a fake's slots are its expected count rounded
+    down or up, never a lucky 3 for an expected 1.2."""
+    sampler = make_sampler(num_real=5, num_fake=300, mode='selection',
+                           temperature=0.5)
+    scores = quality_scores(5, 300)
+    sampler.set_scores(scores)
+    logits = selection_logits(scores[5:], 0.5)
+    expected = np.exp(logits) / np.exp(logits).sum() * 300
+    for epoch in range(5):
+        visits = sampler.epoch_plan(epoch).visits[5:]
+        assert visits.sum() == 300
+        assert ((visits == np.floor(expected)) |
+                (visits == np.ceil(expected))).all()
 
 
 def test_selection_routes_chosen_low_quality_fakes_to_freda():
