@@ -124,8 +124,8 @@ class QualityCurriculumSampler(Sampler):
     every fake fills one slot; in ``'selection'`` mode the slots are shared
     in proportion to the same weights (systematic sampling: each fake gets
     the floor or ceiling of its expected count), so realistic fakes are seen
-    more often and unrealistic ones less. With no scores yet (``set_scores`` not
-    called, or all NaN) the draws are uniform.
+    more often and unrealistic ones less. With no scores yet (``set_scores``
+    not called, or all NaN) the draws are uniform.
 
     The plan depends only on ``(seed, epoch, scores)``, so every rank draws
     the same one as long as every rank holds the same scores; ranks then take
