@@ -89,7 +89,8 @@ def parse_variant(text: str) -> str:
 def variant_options(variant: str) -> dict:
     """``{'train_dataloader.sampler.temperature': 0.25, ...}`` from ``NAME:KEY=VALUE,...``."""
     options = {}
-    for item in filter(None, variant.partition(':')[2].split(',')):
+    # commas inside brackets belong to a value, e.g. pipeline.2.scale=(128,128)
+    for item in filter(None, re.split(r',(?![^([]*[)\]])', variant.partition(':')[2])):
         key, sep, value = item.partition('=')
         if not sep:
             raise argparse.ArgumentTypeError(f'variant option {item!r} is not KEY=VALUE')

@@ -70,6 +70,8 @@ def test_generalization_variant_overrides():
     assert options == {'train_dataloader.sampler.temperature': 0.25, 'custom_hooks.0.dynamic.signal': 'loss',
                        'train_dataloader.sampler.mode': 'routing'}
     assert generalization.variant_dir('qc:sampler.temperature=0.25') == 'qc__sampler.temperature=0.25'
+    assert generalization.variant_options('baseline:a.scale=(128,128),b=[1,2],c=3') == {
+        'a.scale': (128, 128), 'b': [1, 2], 'c': 3}
     with pytest.raises(Exception, match='unknown variant'):
         generalization.parse_variant('qcc')
     with pytest.raises(Exception, match='KEY=VALUE'):
