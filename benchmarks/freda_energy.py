@@ -15,7 +15,7 @@ Ends with ``name: value`` lines (``v2_blend_swap_low_share``, ``ffpp_Deepfakes_s
     python benchmarks/freda_energy.py [--benchmark v1 v2] [--size 64] [--num-identities 40] [--radius 0.1]
 """
 import argparse
-import json
+import functools
 import os
 import os.path as osp
 import sys
@@ -29,6 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from qcdet.datasets.synthetic import BENCHMARKS, generate_demo_dataset  # noqa: E402
+from qcdet.quality.static_scoring import load_annotation  # noqa: E402
 from qcdet.utils.freda import freda_mask, freda_mix, to_pixel_range  # noqa: E402
 
 TERCILES = ('low', 'mid', 'high')
@@ -52,9 +53,15 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+@functools.lru_cache(maxsize=8)
+def circle_mask(height: int, width: int, radius: float) -> np.ndarray:
+    """FreDA's mask, built once per image size."""
+    return freda_mask(height, width, radius, 'circle')
+
+
 def energy_terms(fake: np.ndarray, real: np.ndarray, radius: float) -> tuple:
     """``(||fake - real||^2, ||freda(fake, real) - real||^2)`` of one aligned uint8 pair."""
-    mask = freda_mask(fake.shape[0], fake.shape[1], radius, 'circle')
+    mask = circle_mask(fake.shape[0], fake.shape[1], radius)
     mixed = to_pixel_range(torch.from_numpy(freda_mix(fake, real, mask)), integer=True).numpy()
     real = real.astype(np.float64)
     return float(((fake - real)**2).sum()), float(((mixed - real)**2).sum())
@@ -84,11 +91,7 @@ def pair_shares(root: str, records, group, radius: float) -> dict:
 
 
 def read_records(ann_files) -> list:
-    records = []
-    for path in ann_files:
-        with open(path) as f:
-            records += json.load(f)['data_list']
-    return records
+    return [record for path in ann_files for record in load_annotation(path)['data_list']]
 
 
 def synthetic_shares(args, benchmark: str) -> dict:

@@ -60,7 +60,7 @@ from mmengine.logging import MMLogger  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from qcdet.datasets.synthetic import FORGERY_FAMILIES, generate_demo_dataset  # noqa: E402
-from qcdet.quality.static_scoring import evaluator_config, score_annotation  # noqa: E402
+from qcdet.quality.static_scoring import evaluator_config, load_annotation, score_annotation  # noqa: E402
 
 VARIANTS = {
     'baseline': 'configs/baseline_demo.py',
@@ -211,8 +211,8 @@ def auc_by_quality(predictions: str, cfg: Config) -> dict:
     where the detector generalises, on crude or on realistic fakes."""
     from sklearn.metrics import roc_auc_score
     dataset = cfg.test_dataloader.dataset
-    with open(osp.join(dataset.data_root, dataset.ann_file)) as f:
-        quality = {r['img_path']: r.get('true_quality') for r in json.load(f)['data_list']}
+    records = load_annotation(osp.join(dataset.data_root, dataset.ann_file))['data_list']
+    quality = {r['img_path']: r.get('true_quality') for r in records}
     with open(predictions, 'rb') as f:
         samples = pickle.load(f)
     scores, labels, terciles = [], [], []

@@ -55,7 +55,6 @@ class EpochPlan:
         visits: int per dataset index: how often the epoch visits it (before
             the round-up padding); 1 for every index in ``'routing'`` mode.
         seeds: one augmentation seed per position of ``order``.
-        mode: the sampler's mode.
         use_freda: False for the "no FreDA" ablation: ``easy`` is drawn and
             logged, but nothing goes through FreDA.
     """
@@ -67,7 +66,6 @@ class EpochPlan:
     num_easy: int
     visits: np.ndarray
     seeds: np.ndarray
-    mode: str = 'routing'
     use_freda: bool = True
 
     def freda_visits(self) -> np.ndarray:
@@ -325,7 +323,6 @@ class QualityCurriculumSampler(Sampler):
             num_easy=len(fakes) - num_hard,
             visits=visits,
             seeds=seeds,
-            mode=self.mode,
             use_freda=self.use_freda)
 
     @staticmethod
@@ -360,7 +357,7 @@ class QualityCurriculumSampler(Sampler):
                                          Tuple[int, bool, int]]]:
         plan = self.epoch_plan()
         positions = range(self.rank, self.total_size, self.world_size)
-        easy = plan.easy if self.use_freda else np.zeros_like(plan.easy)
+        easy = plan.easy & plan.use_freda
         if not self.sample_seeds:
             return iter([(int(plan.order[p]), bool(easy[plan.order[p]]))
                          for p in positions])

@@ -133,14 +133,13 @@ class QualityScoreHook(Hook):
         seen = self.store.end_epoch()
         summary = self._summary(runner.epoch)
         summary['num_fakes_with_feedback'] = seen
-        skipped = torch.tensor([self.num_skipped], dtype=torch.float64)
-        all_reduce(skipped, op='sum')  # all ranks' skips in the epoch file
-        summary['num_nonfinite_feedback_skipped'] = int(skipped.item())
-        self.num_skipped = 0
-        freda = torch.tensor([self.num_freda_feedback], dtype=torch.float64)
-        all_reduce(freda, op='sum')
-        summary['num_freda_feedback_left_out'] = int(freda.item())
-        self.num_freda_feedback = 0
+        # all ranks' counts in the epoch file, in one reduce
+        counts = torch.tensor([self.num_skipped, self.num_freda_feedback],
+                              dtype=torch.float64)
+        all_reduce(counts, op='sum')
+        summary['num_nonfinite_feedback_skipped'] = int(counts[0])
+        summary['num_freda_feedback_left_out'] = int(counts[1])
+        self.num_skipped = self.num_freda_feedback = 0
         msg = ', '.join(f'{k}={v}' for k, v in summary.items()
                         if k not in ('per_method', 'per_fqs_quartile'))
         runner.logger.info(f'QualityScoreHook epoch {runner.epoch + 1}: {msg}')
@@ -161,17 +160,20 @@ class QualityScoreHook(Hook):
         return self.sampler.epoch_plan(epoch)
 
     @staticmethod
-    def _exposure(plan, members: np.ndarray) -> dict:
+    def _exposure(visits, members: np.ndarray) -> dict:
         """How often ``members`` were visited this epoch, and how often
-        through FreDA (0 when the sampler's FreDA is off)."""
-        return dict(visits=int(plan.visits[members].sum()),
-                    freda_visits=int(plan.freda_visits()[members].sum()))
+        through FreDA (``visits``: the plan's visits and FreDA visits)."""
+        return dict(visits=int(visits[0][members].sum()),
+                    freda_visits=int(visits[1][members].sum()))
 
     def _summary(self, epoch: int) -> dict:
         store, fake = self.store, self.labels == 1
         plan = self._plan(epoch)
         easy = None if plan is None else np.asarray(plan.easy, dtype=bool)
         self._last_plan = plan
+        # samplers other than QualityCurriculumSampler may plan no visits
+        visits = (plan.visits, plan.freda_visits()) if hasattr(
+            plan, 'visits') else None
         summary = dict(epoch=epoch + 1, num_fakes=int(fake.sum()))
         if easy is not None:
             n_easy = int(easy[fake].sum())
@@ -188,15 +190,15 @@ class QualityScoreHook(Hook):
                          fqs=_mean(store.fqs[m]))
             if easy is not None:
                 stats['num_easy'] = int(easy[m].sum())
-            if plan is not None and hasattr(plan, 'visits'):
-                stats.update(self._exposure(plan, m))
+            if visits is not None:
+                stats.update(self._exposure(visits, m))
             per_method[method] = stats
         summary['per_method'] = per_method
-        if plan is not None and hasattr(plan, 'visits'):
-            summary['per_fqs_quartile'] = self._quartiles(plan, fake)
+        if visits is not None:
+            summary['per_fqs_quartile'] = self._quartiles(visits, fake)
         return summary
 
-    def _quartiles(self, plan, fake: np.ndarray) -> list:
+    def _quartiles(self, visits, fake: np.ndarray) -> list:
         """Exposure per quartile of the FQS that planned the epoch (1 = least
         realistic); fakes without an FQS are left out."""
         fqs = self.store.fqs
@@ -209,7 +211,7 @@ class QualityScoreHook(Hook):
         for q in range(4):
             m = scored & (quartile == q)
             rows.append(dict(quartile=q + 1, count=int(m.sum()),
-                             **self._exposure(plan, m)))
+                             **self._exposure(visits, m)))
         return rows
 
     def _write(self, runner, summary: dict) -> None:

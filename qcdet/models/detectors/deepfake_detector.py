@@ -106,17 +106,14 @@ class DeepfakeDetector(BaseModel):
         losses = self.head.per_sample_loss(logits, labels)
         with torch.no_grad():
             accuracy = (logits.argmax(dim=1) == labels).float().mean()
-            sample_idx = [
-                int(sample.metainfo.get('sample_idx', -1))
-                for sample in data_samples
-            ]
             # FreDA'd inputs are not the fake whose quality is measured
-            freda = [
-                bool(
-                    sample.metainfo.get('freda_applied',
-                                        sample.metainfo.get('qc_easy', False)))
-                for sample in data_samples
-            ]
+            sample_idx, freda = [], []
+            for sample in data_samples:
+                meta = sample.metainfo
+                sample_idx.append(int(meta.get('sample_idx', -1)))
+                freda.append(
+                    bool(meta.get('freda_applied', meta.get('qc_easy',
+                                                            False))))
             fake_prob = logits.float().softmax(dim=1)[:, 1]
             self.train_feedback = dict(
                 sample_idx=torch.tensor(sample_idx, dtype=torch.long),
