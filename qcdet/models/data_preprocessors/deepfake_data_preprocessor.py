@@ -36,13 +36,18 @@ class DeepfakeDataPreprocessor(ImgDataPreprocessor):
         mean, std: per-channel statistics in the input's (0-255) scale,
             applied after the channel swap; ``None`` for no normalisation.
         bgr_to_rgb: swap channels (``LoadFrame`` gives BGR).
+        channels_last: hand the batch on in ``torch.channels_last`` memory
+            format, for a model whose weights are in it too (set by
+            ``ChannelsLastHook``): its first convolution then needs no
+            layout conversion.
     """
 
     def __init__(self, mean=None, std=None, bgr_to_rgb: bool = False,
-                 non_blocking: bool = False):
+                 non_blocking: bool = False, channels_last: bool = False):
         super().__init__(
             mean=mean, std=std, bgr_to_rgb=bgr_to_rgb,
             non_blocking=non_blocking)
+        self.channels_last = channels_last
         self._freda_masks = MaskCache()
 
     def forward(self, data: dict, training: bool = False) -> dict:
@@ -63,6 +68,9 @@ class DeepfakeDataPreprocessor(ImgDataPreprocessor):
         if deferred is not None:
             inputs = self.mix_deferred_freda(inputs, deferred)
         out = super().forward(dict(inputs=inputs), training)
+        if self.channels_last and out['inputs'].dim() == 4:
+            out['inputs'] = out['inputs'].contiguous(
+                memory_format=torch.channels_last)
         out['data_samples'] = data_samples
         return out
 

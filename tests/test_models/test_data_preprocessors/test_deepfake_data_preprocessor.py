@@ -102,3 +102,19 @@ def test_deferred_freda_rejects_odd_channels_and_mixed_batches(tmp_path):
                  data_samples=batch['data_samples'][:3] + [DataSample()])
     with pytest.raises(ValueError, match='1 of 4 samples lack'):
         preprocessor(mixed)
+
+
+@pytest.mark.parametrize('channels_last', [False, True])
+def test_channels_last_changes_the_layout_not_the_values(channels_last):
+    img = torch.randint(0, 256, (3, 6, 5), dtype=torch.uint8)
+    plain = DeepfakeDataPreprocessor(mean=[1.0] * 3, std=[2.0] * 3,
+                                     bgr_to_rgb=True)
+    switched = DeepfakeDataPreprocessor(mean=[1.0] * 3, std=[2.0] * 3,
+                                        bgr_to_rgb=True,
+                                        channels_last=channels_last)
+    expected = plain(dict(inputs=[img, img]))['inputs']
+    out = switched(dict(inputs=[img, img]))['inputs']
+    assert torch.equal(out, expected)
+    assert out.is_contiguous(
+        memory_format=torch.channels_last) == channels_last
+    assert out.is_contiguous() != channels_last
