@@ -74,3 +74,30 @@ def test_dataset_blocks_define_a_test_set_under_their_data_root(name):
     assert dataset.data_root == cfg.data_root
     assert dataset.ann_file == 'annotations/test.json'
     assert dataset.test_mode and cfg.test_evaluator.type == 'DeepfakeMetric'
+
+
+FFPP_CONFIGS = [p for p in CONFIGS if p.stem.endswith('_ffpp')]
+
+
+@pytest.mark.parametrize('path', FFPP_CONFIGS, ids=lambda p: p.name)
+def test_ffpp_configs_hold_the_gpu_settings(path):
+    cfg = Config.fromfile(str(path))
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
+    assert cfg.env_cfg.cudnn_benchmark
+    hook = cfg.default_hooks.channels_last
+    with DefaultScope.overwrite_default_scope('qcdet'):
+        assert HOOKS.get(hook.type).__name__ == 'ChannelsLastHook'
+    for loader in (cfg.train_dataloader, cfg.val_dataloader,
+                   cfg.test_dataloader):
+        assert loader.pin_memory and loader.persistent_workers
+        assert loader.num_workers >= 8
+
+
+@pytest.mark.parametrize(
+    'path', [p for p in CONFIGS if p not in FFPP_CONFIGS],
+    ids=lambda p: p.name)
+def test_other_configs_keep_to_what_a_cpu_runs(path):
+    # the demo configs run on CPU: no AMP (MMEngine refuses it there)
+    cfg = Config.fromfile(str(path))
+    assert cfg.optim_wrapper.get('type', 'OptimWrapper') == 'OptimWrapper'
+    assert 'channels_last' not in cfg.default_hooks

@@ -2,5 +2,5 @@
 # DeepfakeBench protocol: 256 px, Adam lr 2e-4 wd 5e-4, batch 32, 10 epochs.
 _base_ = [
     '../_base_/models/f3net_xception.py', '../_base_/datasets/ffpp_c23.py',
-    '../_base_/schedules/adam_10e.py', '../_base_/default_runtime.py'
+    '../_base_/schedules/adam_10e_amp.py', '../_base_/gpu_runtime.py'
 ]

@@ -4,6 +4,9 @@
 # also works: ann_file=<index.json>, split='train', compression='c23'.
 # Made by: python tools/data/preprocess.py --dataset ffpp --root <FF++ root>
 #   --out data/ffpp_c23 (docs/data.md); or tools/data/import_deepfakebench.py.
+# Loaders for a GPU machine: 8 workers kept alive across epochs, batches in
+# pinned (page-locked) memory for faster host-to-GPU copies (a no-op with a
+# warning on CPU).
 _base_ = ['./deepfake_pipelines.py']
 dataset_type = 'DeepfakeDataset'
 data_root = 'data/ffpp_c23'
@@ -12,6 +15,7 @@ train_dataloader = dict(
     batch_size=32,
     num_workers=8,
     persistent_workers=True,
+    pin_memory=True,
     # one stacked tensor per batch leaves each worker, not one per image
     collate_fn=dict(type='default_collate'),
     sampler=dict(type='DefaultSampler', shuffle=True),
@@ -22,6 +26,7 @@ val_dataloader = dict(
     batch_size=64,
     num_workers=8,
     persistent_workers=True,
+    pin_memory=True,
     # one stacked tensor per batch leaves each worker, not one per image
     collate_fn=dict(type='default_collate'),
     sampler=dict(type='DefaultSampler', shuffle=False),
@@ -32,6 +37,7 @@ test_dataloader = dict(
     batch_size=64,
     num_workers=8,
     persistent_workers=True,
+    pin_memory=True,
     # one stacked tensor per batch leaves each worker, not one per image
     collate_fn=dict(type='default_collate'),
     sampler=dict(type='DefaultSampler', shuffle=False),
