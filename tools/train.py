@@ -7,7 +7,9 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from qcdet.engine import drop_disabled_hooks
-from qcdet.utils import setup_distributed
+from qcdet.models.weight_init import (fetch_pretrained_weights,
+                                      pretrained_init_cfgs)
+from qcdet.utils import ModelFileUnavailable, setup_distributed
 
 
 def parse_args():
@@ -61,10 +63,25 @@ def merge_args(cfg, args):
     return cfg
 
 
+def prepare_pretrained_weights(cfg):
+    """Fetch the ImageNet weights the model starts from before any data is
+    read, so that a missing file stops the run at once with one message.
+    A resumed run takes every weight from its checkpoint: it needs none."""
+    if cfg.get('resume'):
+        for key, _ in list(pretrained_init_cfgs(cfg.model)):
+            cfg.merge_from_dict({key: None})
+        return
+    try:
+        fetch_pretrained_weights(cfg.model)
+    except ModelFileUnavailable as e:
+        raise SystemExit(f'ERROR: {e}') from None
+
+
 def main():
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
     drop_disabled_hooks(cfg)
+    prepare_pretrained_weights(cfg)
     setup_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
     runner.train()

@@ -1,7 +1,6 @@
-# EfficientNet-B4 detector through timm, ImageNet normalisation, RGB.
-# For ImageNet initialisation point checkpoint_path at a local timm-format
-# file (e.g. timm's efficientnet_b4 or tf_efficientnet_b4 weights; use
-# model_name='tf_efficientnet_b4' for the latter). See docs/models.md.
+# EfficientNet-B4 detector through timm, ImageNet normalisation, RGB,
+# starting from timm's ImageNet weights (_base_/imagenet_weights.py).
+_base_ = ['../imagenet_weights.py']
 model = dict(
     type='DeepfakeDetector',
     data_preprocessor=dict(
@@ -12,6 +11,6 @@ model = dict(
     backbone=dict(
         type='TimmBackbone',
         model_name='efficientnet_b4',
-        checkpoint_path=None,
-        drop_path_rate=0.2),
+        drop_path_rate=0.2,
+        init_cfg={{_base_.efficientnet_b4_imagenet}}),
     head=dict(type='BinaryClsHead', in_channels=1792, dropout=0.0))

@@ -1,9 +1,10 @@
 # F3Net (Qian et al., ECCV 2020), FAD branch: DCT bands (low, middle, high,
 # all) x RGB = 12 channels into an Xception. img_size must equal the
 # training resolution (the band filters are per DCT coefficient).
-# Inputs in [-1, 1], RGB, as DeepfakeBench. With ImageNet weights (backbone
-# init_cfg=dict(type='Pretrained', checkpoint=...)) the RGB conv1 kernel / 4
-# seeds each band, as DeepfakeBench.
+# Inputs in [-1, 1], RGB, as DeepfakeBench. From ImageNet weights
+# (_base_/imagenet_weights.py): the RGB conv1 kernel / 4 seeds each band,
+# as DeepfakeBench.
+_base_ = ['../imagenet_weights.py']
 model = dict(
     type='F3NetDetector',
     data_preprocessor=dict(
@@ -13,5 +14,6 @@ model = dict(
         bgr_to_rgb=True),
     img_size=256,
     band_fractions=(1 / 16, 1 / 8),  # low: first 1/16, middle: up to 1/8
-    backbone=dict(type='Xception', in_channels=12, init_cfg=None),
+    backbone=dict(type='Xception', in_channels=12,
+                  init_cfg={{_base_.xception_imagenet}}),
     head=dict(type='BinaryClsHead', in_channels=2048, dropout=0.0))

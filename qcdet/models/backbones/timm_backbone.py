@@ -1,6 +1,9 @@
 """Any timm model as a backbone (EfficientNet-B4, MobileNetV3, ...).
 
-Weights come only from a local file: qcdet never downloads at run time.
+ImageNet weights come the OpenMMLab way, ``init_cfg=dict(type='Pretrained',
+checkpoint=URL_OR_PATH, sha256=...)``, fetched into the model cache by
+:func:`qcdet.models.weight_init.fetch_pretrained_checkpoint` like every other
+backbone's; or from a local file at build time with ``checkpoint_path``.
 """
 from pathlib import Path
 from typing import Dict, Optional, Tuple
@@ -10,6 +13,7 @@ import torch
 from mmengine.model import BaseModule
 from timm.models import adapt_input_conv
 
+from qcdet.models.weight_init import fetch_pretrained_checkpoint
 from qcdet.registry import MODELS
 
 __all__ = ['TimmBackbone']
@@ -36,12 +40,15 @@ class TimmBackbone(BaseModule):
 
     Args:
         model_name: timm model name, e.g. ``'efficientnet_b4'``.
-        pretrained: ask for ImageNet weights; they must come from
-            ``checkpoint_path`` (a local file), never from the hub.
+        pretrained: ask for ImageNet weights from ``checkpoint_path``
+            (timm's own hub download is never used).
         checkpoint_path: local timm-format state dict (``.pth`` or
-            ``.safetensors``); loaded whenever given. The checkpoint's
-            classifier is dropped; a 3-channel stem is adapted when
-            ``in_channels`` differs.
+            ``.safetensors``); loaded at build time whenever given. The
+            checkpoint's classifier is dropped; a 3-channel stem is adapted
+            when ``in_channels`` differs.
+        init_cfg: ``dict(type='Pretrained', checkpoint=URL_OR_PATH,
+            sha256=None)`` loads a timm-format checkpoint the same way in
+            ``init_weights()`` (what the FF++ configs use).
         in_channels: input channels.
         **timm_kwargs: passed to ``timm.create_model``
             (e.g. ``drop_path_rate=0.2``).
@@ -58,8 +65,8 @@ class TimmBackbone(BaseModule):
         if pretrained and checkpoint_path is None:
             raise ValueError(
                 f'TimmBackbone({model_name!r}): pretrained=True needs a '
-                'local checkpoint_path (qcdet never downloads weights); '
-                'pass checkpoint_path=/path/to/weights.pth')
+                'local checkpoint_path=/path/to/weights.pth, or use '
+                "init_cfg=dict(type='Pretrained', checkpoint=URL_OR_PATH)")
         reserved = sorted(set(timm_kwargs) & set(_RESERVED_TIMM_KWARGS))
         if reserved:
             raise ValueError(f'TimmBackbone sets {reserved} itself; remove '
@@ -78,6 +85,22 @@ class TimmBackbone(BaseModule):
             self.load_timm_checkpoint(checkpoint_path)
             # Keep init_weights() from re-initialising loaded weights.
             self._is_init = True
+
+    def init_weights(self) -> None:
+        # timm's key names (no ``model.`` prefix) and classifier/stem
+        # handling, so MMEngine's generic Pretrained loader is not used
+        init_cfg = self.init_cfg
+        if isinstance(init_cfg, dict) and \
+                init_cfg.get('type') == 'Pretrained':
+            unknown = set(init_cfg) - {'type', 'checkpoint', 'sha256'}
+            if unknown:
+                raise ValueError(
+                    'TimmBackbone: a Pretrained init_cfg takes checkpoint '
+                    f'and sha256, not {sorted(unknown)}')
+            self.load_timm_checkpoint(fetch_pretrained_checkpoint(init_cfg))
+            self._is_init = True
+            return
+        super().init_weights()
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor]:
         return (self.model.forward_features(x), )
