@@ -8,10 +8,29 @@ from pathlib import Path
 
 import numpy as np
 
+from qcdet.utils.download import fetch_model_file
 from .alignment import align_face
 from .optional_imports import dlib_model_path, import_optional
 
-__all__ = ['DlibFaceEmbedder', 'OnnxFaceEmbedder']
+__all__ = ['DlibFaceEmbedder', 'OnnxFaceEmbedder', 'ArcFaceEmbedder',
+           'ARCFACE_SOURCE', 'fetch_arcface_model']
+
+# The paper's recogniser, ArcFace LResNet100E-IR (InsightFace, trained on
+# refined MS-Celeb-1M), as the ONNX Model Zoo publishes it (Apache-2.0). The
+# archive's SHA-256 is its Git LFS object id in github.com/onnx/models.
+ARCFACE_SOURCE = dict(
+    url='https://github.com/onnx/models/raw/main/validated/vision/'
+    'body_analysis/arcface/model/arcfaceresnet100-8.tar.gz',
+    sha256='f7098d004468725906a805e50d772eabc95e31f57eedeaaa72aeab8225598c2a',
+    member='*.onnx')
+
+
+def fetch_arcface_model(hint: str = 'score with --backend dlib') -> str:
+    """Local path of the ArcFace ONNX model, downloaded and checked into the
+    model cache on first use (:func:`qcdet.utils.fetch_model_file`)."""
+    return fetch_model_file(ARCFACE_SOURCE['url'],
+                            sha256=ARCFACE_SOURCE['sha256'],
+                            member=ARCFACE_SOURCE['member'], hint=hint)
 
 
 class DlibFaceEmbedder:
@@ -128,3 +147,19 @@ class OnnxFaceEmbedder:
             raise ValueError(f'{self.model_path} gave a zero or non-finite '
                              'embedding')
         return embedding / norm
+
+
+class ArcFaceEmbedder(OnnxFaceEmbedder):
+    """The published ArcFace model (:data:`ARCFACE_SOURCE`), fetched into the
+    model cache on first use; or a local copy of it at ``model_path``.
+
+    Its graph scales the input itself (the MXNet original subtracts 127.5
+    and multiplies by 1/128 inside), so it takes RGB in [0, 255]: mean 0,
+    std 1.
+    """
+
+    def __init__(self, model_path=None, providers=None, num_threads=0):
+        if model_path is None:
+            model_path = fetch_arcface_model()
+        super().__init__(model_path, mean=0.0, std=1.0, providers=providers,
+                         num_threads=num_threads)

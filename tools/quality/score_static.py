@@ -1,8 +1,12 @@
 """Write the static quality score (identity similarity of each fake to its
 paired real) into a new annotation file.
 
-    python tools/quality/score_static.py data/demo/annotations/train.json \
-        --out data/demo/annotations/train_static.json --backend ssim
+    python tools/quality/score_static.py data/ffpp_c23/annotations/train.json \
+        --out data/ffpp_c23/annotations/train_static.json
+
+By default faces are compared with the paper's ArcFace model, downloaded on
+first use into the model cache; where it is neither cached nor downloadable,
+with dlib's recogniser (a warning says so).
 
 See docs/quality_static.md.
 """
@@ -12,8 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from qcdet.quality.static_scoring import (evaluator_config,  # noqa: E402
-                                          format_report, score_annotation)
+from qcdet.quality.static_scoring import (  # noqa: E402
+    choose_static_backend, evaluator_config, format_report, score_annotation)
+from qcdet.faces.embedders import fetch_arcface_model  # noqa: E402
+from qcdet.utils import ModelFileUnavailable  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -21,12 +27,17 @@ def parse_args(argv=None):
     parser.add_argument('ann_in', help='MMEngine-format annotation file')
     parser.add_argument('--out', required=True,
                         help='new annotation file to write')
-    parser.add_argument('--backend', default='dlib',
-                        choices=['dlib', 'onnx', 'ssim'],
-                        help='dlib/onnx: identity similarity of the faces; '
-                        'ssim: SSIM of the whole frames (no faces needed)')
+    parser.add_argument('--backend', default='auto',
+                        choices=['auto', 'arcface', 'dlib', 'onnx', 'ssim'],
+                        help='arcface/dlib/onnx: identity similarity of the '
+                        'faces (arcface: the published ArcFace model, '
+                        'downloaded on first use; onnx: your own '
+                        'ArcFace-style model); ssim: SSIM of the whole '
+                        'frames (no faces needed); auto (default): arcface '
+                        'where available, else dlib')
     parser.add_argument('--model', help='local model file (required for '
-                        'onnx: an ArcFace-style .onnx; optional for dlib)')
+                        'onnx: an ArcFace-style .onnx; optional for arcface '
+                        'and dlib)')
     parser.add_argument('--detector', default='hog',
                         choices=['hog', 'retinaface'],
                         help='face detector of the dlib/onnx backends')
@@ -53,6 +64,9 @@ def main(argv=None):
     args = parse_args(argv)
     if args.backend == 'onnx' and not args.model:
         sys.exit('--backend onnx needs --model PATH (a local .onnx file)')
+    if args.backend == 'auto' and args.model:
+        sys.exit('--model needs an explicit --backend (arcface, dlib or '
+                 'onnx)')
     if args.fallback is not None and not 0.0 <= args.fallback <= 1.0:
         sys.exit(f'--fallback must be in [0, 1], got {args.fallback}')
     detector_cfg = {}
@@ -60,8 +74,16 @@ def main(argv=None):
         detector_cfg['scale'] = args.detector_scale
     if args.detector_max_side:
         detector_cfg['max_side'] = args.detector_max_side
-    cfg = evaluator_config(args.backend, args.model, args.detector,
-                           detector_cfg)
+    backend, arcface_missing = choose_static_backend(args.backend)
+    if arcface_missing:
+        print(f'WARNING: the ArcFace model is not available, scoring with '
+              f'dlib instead.\n{arcface_missing}', file=sys.stderr)
+    if backend == 'arcface' and not args.model:
+        try:  # fetched before the workers start, so they find it cached
+            fetch_arcface_model()
+        except ModelFileUnavailable as e:
+            sys.exit(f'ERROR: {e}')
+    cfg = evaluator_config(backend, args.model, args.detector, detector_cfg)
     report = score_annotation(args.ann_in, args.out, cfg,
                               data_root=args.data_root, workers=args.workers,
                               fallback=args.fallback,
