@@ -13,7 +13,7 @@ from .alignment import align_face
 from .optional_imports import dlib_model_path, import_optional
 
 __all__ = ['DlibFaceEmbedder', 'OnnxFaceEmbedder', 'ArcFaceEmbedder',
-           'ARCFACE_SOURCE', 'fetch_arcface_model']
+           'ARCFACE_SOURCE', 'fetch_arcface_model', 'scales_input_inside']
 
 # The paper's recogniser, ArcFace LResNet100E-IR (InsightFace, trained on
 # refined MS-Celeb-1M), as the ONNX Model Zoo publishes it (Apache-2.0). The
@@ -79,6 +79,16 @@ class DlibFaceEmbedder:
         return np.asarray(descriptor, dtype=np.float64)
 
 
+def scales_input_inside(model_path) -> bool:
+    """Whether an ONNX face model scales its input itself (a Sub and a Mul
+    among its first nodes, as ArcFace models converted from MXNet do): such
+    a model takes pixels in [0, 255]. InsightFace's loader decides the
+    same way."""
+    onnx = import_optional('onnx', 'reading an ONNX face model')
+    graph = onnx.load(str(model_path), load_external_data=False).graph
+    return {'Sub', 'Mul'} <= {node.op_type for node in graph.node[:8]}
+
+
 class OnnxFaceEmbedder:
     """An ArcFace-style recogniser exported to ONNX, given by a local path.
 
@@ -89,13 +99,15 @@ class OnnxFaceEmbedder:
 
     Args:
         model_path: local ``.onnx`` file.
-        mean, std: input normalisation (ArcFace: 127.5, 127.5).
+        mean, std: input normalisation. None (default): 0 and 1 for a model
+            that scales its input itself (:func:`scales_input_inside`), else
+            127.5 and 127.5 (InsightFace's models).
         providers: onnxruntime execution providers (default CPU).
         num_threads: onnxruntime intra-op threads (0: its default).
     """
     landmark_scheme = 'arcface5'
 
-    def __init__(self, model_path, mean=127.5, std=127.5, providers=None,
+    def __init__(self, model_path, mean=None, std=None, providers=None,
                  num_threads=0):
         ort = import_optional('onnxruntime', 'OnnxFaceEmbedder')
         model_path = Path(model_path)
@@ -112,8 +124,11 @@ class OnnxFaceEmbedder:
         self.input_name = model_input.name
         self.channels_last, self.input_size = self._read_layout(
             model_input.shape, self.model_path)
-        self.mean = float(mean)
-        self.std = float(std)
+        if mean is None and std is None:
+            mean, std = ((0.0, 1.0) if scales_input_inside(model_path) else
+                         (127.5, 127.5))
+        self.mean = float(127.5 if mean is None else mean)
+        self.std = float(127.5 if std is None else std)
 
     @staticmethod
     def _read_layout(shape, model_path):
@@ -151,15 +166,12 @@ class OnnxFaceEmbedder:
 
 class ArcFaceEmbedder(OnnxFaceEmbedder):
     """The published ArcFace model (:data:`ARCFACE_SOURCE`), fetched into the
-    model cache on first use; or a local copy of it at ``model_path``.
-
-    Its graph scales the input itself (the MXNet original subtracts 127.5
-    and multiplies by 1/128 inside), so it takes RGB in [0, 255]: mean 0,
-    std 1.
-    """
+    model cache on first use; or a local copy of it at ``model_path``. Its
+    graph scales the input itself (the MXNet original subtracts 127.5 and
+    multiplies by 1/128 inside), so it is fed RGB in [0, 255]."""
 
     def __init__(self, model_path=None, providers=None, num_threads=0):
         if model_path is None:
             model_path = fetch_arcface_model()
-        super().__init__(model_path, mean=0.0, std=1.0, providers=providers,
+        super().__init__(model_path, providers=providers,
                          num_threads=num_threads)

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qcdet.faces import ARCFACE_SOURCE, ArcFaceEmbedder, fetch_arcface_model
+from qcdet.faces import (ARCFACE_SOURCE, ArcFaceEmbedder, OnnxFaceEmbedder,
+                         fetch_arcface_model, scales_input_inside)
 from qcdet.quality.identity_similarity import IdentitySimilarityEvaluator
 
 torch = pytest.importorskip('torch')
@@ -22,27 +23,56 @@ pytest.importorskip('onnxruntime', reason='onnxruntime is not installed')
 REPO = Path(__file__).resolve().parents[2]
 
 
-def tiny_arcface_archive():
-    """A tar.gz laid out as the model zoo's: one .onnx (1x3x112x112 ->
-    512-d, a random stand-in for ArcFace) beside its test data."""
-    torch.manual_seed(0)
-    net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 8, stride=8),
-                              torch.nn.Flatten(),
-                              torch.nn.Linear(4 * 14 * 14, 512)).eval()
+class TinyArcFace(torch.nn.Module):
+    """A random stand-in for ArcFace (1x3x112x112 -> 512-d) that, like the
+    MXNet original, scales its [0, 255] input itself when ``scales``."""
+
+    def __init__(self, scales=True):
+        super().__init__()
+        self.scales = scales
+        self.conv = torch.nn.Conv2d(3, 4, 8, stride=8)
+        self.fc = torch.nn.Linear(4 * 14 * 14, 512)
+
+    def forward(self, x):
+        if self.scales:
+            x = (x - 127.5) * 0.0078125
+        return self.fc(torch.relu(self.conv(x)).flatten(1))
+
+
+def onnx_bytes(net):
     model = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', DeprecationWarning)
-        torch.onnx.export(net, torch.zeros(1, 3, 112, 112), model,
+        torch.onnx.export(net.eval(), torch.zeros(1, 3, 112, 112), model,
                           input_names=['data'], output_names=['fc1'],
                           dynamo=False)
+    return model.getvalue()
+
+
+def tiny_arcface_archive():
+    """A tar.gz laid out as the model zoo's: one .onnx beside test data."""
+    torch.manual_seed(0)
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode='w:gz') as tar:
-        for name, data in (('resnet100/resnet100.onnx', model.getvalue()),
+        for name, data in (('resnet100/resnet100.onnx',
+                            onnx_bytes(TinyArcFace())),
                            ('resnet100/test_data_set_0/input_0.pb', b'0')):
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
+
+
+def test_input_scaling_is_read_from_the_graph(tmp_path):
+    inside, outside = tmp_path / 'inside.onnx', tmp_path / 'outside.onnx'
+    inside.write_bytes(onnx_bytes(TinyArcFace(scales=True)))
+    outside.write_bytes(onnx_bytes(TinyArcFace(scales=False)))
+    assert scales_input_inside(inside) and not scales_input_inside(outside)
+    assert (OnnxFaceEmbedder(inside).mean,
+            OnnxFaceEmbedder(inside).std) == (0.0, 1.0)
+    assert (OnnxFaceEmbedder(outside).mean,
+            OnnxFaceEmbedder(outside).std) == (127.5, 127.5)
+    assert OnnxFaceEmbedder(inside, mean=127.5, std=127.5).std == 127.5
 
 
 @pytest.fixture
