@@ -10,7 +10,10 @@ from qcdet.datasets.transforms.freq_augment import freda_mask, freda_mix
 from qcdet.datasets.transforms.loading import read_image
 from .figure import new_figure
 
-__all__ = ['pick_paired_fakes', 'freda_example', 'plot_freda_examples']
+__all__ = [
+    'pick_paired_fakes', 'freda_uint8', 'freda_example',
+    'plot_freda_examples'
+]
 
 COLUMNS = ('fake', 'real', 'mixed')
 
@@ -39,6 +42,16 @@ def log_spectrum(image_bgr: np.ndarray) -> np.ndarray:
     return np.log1p(np.abs(np.fft.fftshift(np.fft.fft2(grey))))
 
 
+def freda_uint8(fake: np.ndarray, real: np.ndarray, radius: float,
+                shape: str = 'circle'):
+    """The FreDA mask and mix of two same-size images, the mix rounded and
+    clipped to uint8 as ``FreqAugment`` does. Returns ``(mask, mixed)``."""
+    mask = freda_mask(fake.shape[0], fake.shape[1], radius, shape)
+    mixed = np.clip(np.round(freda_mix(fake, real, mask)), 0,
+                    255).astype(np.uint8)
+    return mask, mixed
+
+
 def freda_example(record: dict, radius: float = 0.1,
                   shape: str = 'circle') -> dict:
     """Fake, real (resized to the fake's size if needed) and their FreDA mix
@@ -48,9 +61,7 @@ def freda_example(record: dict, radius: float = 0.1,
     if real.shape != fake.shape:
         real = cv2.resize(real, (fake.shape[1], fake.shape[0]),
                           interpolation=cv2.INTER_LINEAR)
-    mask = freda_mask(fake.shape[0], fake.shape[1], radius, shape)
-    mixed = np.clip(np.round(freda_mix(fake, real, mask)), 0,
-                    255).astype(np.uint8)
+    mask, mixed = freda_uint8(fake, real, radius, shape)
     example = dict(record=record, mask=mask, fake=fake, real=real,
                    mixed=mixed)
     for name in COLUMNS:
