@@ -28,9 +28,10 @@ try:
 except ImportError:  # not installed: run from a checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from qcdet.datasets.preprocessing import (  # noqa: E402
-    DEFAULT_DETECTOR_CFG, evenly_spaced_indices, read_frames,
-    video_frame_count)
-from qcdet.faces import FaceCropper  # noqa: E402
+    evenly_spaced_indices, read_frames, video_frame_count)
+from qcdet.faces import FaceCropper, default_detector_cfg  # noqa: E402
+
+DEFAULT_DETECTOR_CFG = default_detector_cfg('dlib')
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -1,7 +1,7 @@
 """Score images and videos with a trained detector.
 
 ``python tools/infer.py CONFIG CHECKPOINT INPUT... [--out results.json]
-[--show-dir DIR] [--num-frames 32] [--detector dlib|retinaface]
+[--show-dir DIR] [--num-frames 32] [--detector cascade|dlib|retinaface]
 [--aggregation mean|max] [--threshold 0.5] [--crop-size N] [--device cpu]``
 
 INPUT is an image, a video or a folder of them (searched recursively). One
@@ -16,6 +16,7 @@ from pathlib import Path
 
 from qcdet.apis import DeepfakeInferencer, MediaAnnotator, list_media, \
     media_kind
+from qcdet.faces import DEFAULT_FACE_DETECTOR
 
 
 def parse_args():
@@ -31,8 +32,10 @@ def parse_args():
                         help='write annotated copies (box + score) here')
     parser.add_argument('--num-frames', type=int, default=32,
                         help='frames decoded per video, evenly spaced')
-    parser.add_argument('--detector', choices=['dlib', 'retinaface'],
-                        default='dlib', help='face detector')
+    parser.add_argument('--detector', default=DEFAULT_FACE_DETECTOR,
+                        choices=['cascade', 'dlib', 'retinaface'],
+                        help='face detector (default: %(default)s, RetinaFace '
+                        'with a full-resolution retry where it finds nothing)')
     parser.add_argument('--aggregation', choices=['mean', 'max'],
                         default='mean', help='frame scores -> video score')
     parser.add_argument('--threshold', type=float, default=0.5,

@@ -22,7 +22,7 @@ from mmengine.logging import print_log
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
-from qcdet.faces import FaceCropper
+from qcdet.faces import DEFAULT_FACE_DETECTOR, FaceCropper
 from qcdet.registry import MODELS, TRANSFORMS
 
 __all__ = [
@@ -112,8 +112,8 @@ class DeepfakeInferencer:
         checkpoint: local checkpoint file (loaded through MMEngine's loader,
             which qcdet makes safe on torch >= 2.6).
         device: ``'cuda'``, ``'cpu'``, ...; default: CUDA when available.
-        detector: face detector of :class:`FaceCropper` (``'dlib'`` or
-            ``'retinaface'``).
+        detector: face detector of :class:`FaceCropper`: ``'cascade'``
+            (default, as the preprocessing), ``'dlib'`` or ``'retinaface'``.
         num_frames: frames decoded per video, evenly spaced.
         aggregation: ``'mean'`` or ``'max'`` of the frames' fake
             probabilities gives the video's score.
@@ -121,15 +121,15 @@ class DeepfakeInferencer:
         crop_size: aligned crop size; default: the test pipeline's Resize
             (256 when it has none). margin: FaceCropper's zoom-out (1.3, as
             the preprocessing).
-        detector_cfg: extra keyword arguments of the detector (e.g.
-            ``dict(max_side=640)`` for faster detection on large frames).
+        detector_cfg: keyword arguments of the detector; default: the
+            preprocessing's (:func:`qcdet.faces.default_detector_cfg`).
     """
 
     def __init__(self,
                  config: Union[str, Config],
                  checkpoint: str,
                  device: Optional[str] = None,
-                 detector: str = 'dlib',
+                 detector: str = DEFAULT_FACE_DETECTOR,
                  num_frames: int = 32,
                  aggregation: str = 'mean',
                  threshold: float = 0.5,

@@ -7,17 +7,38 @@ import numpy as np
 from .alignment import align_face, arcface_template, \
     estimate_similarity_transform
 from .detection import FaceDetection, largest_face
-from .detectors import DlibHOGDetector, RetinaFaceDetector
+from .detectors import CascadeFaceDetector, DlibHOGDetector, \
+    RetinaFaceDetector
 from .landmarks import DlibLandmarkPredictor, landmarks68_to_arcface5
 
-__all__ = ['FaceCrop', 'FaceCropper', 'build_face_detector']
+__all__ = ['FaceCrop', 'FaceCropper', 'build_face_detector',
+           'default_detector_cfg', 'FACE_DETECTORS', 'DEFAULT_FACE_DETECTOR']
 
-FACE_DETECTORS = {'dlib': DlibHOGDetector, 'hog': DlibHOGDetector,
-                  'retinaface': RetinaFaceDetector}
+FACE_DETECTORS = {'cascade': CascadeFaceDetector, 'dlib': DlibHOGDetector,
+                  'hog': DlibHOGDetector, 'retinaface': RetinaFaceDetector}
+
+# The detector of preprocessing and inference alike (FaceCropper's default,
+# the CLIs' --detector default); CascadeFaceDetector says why.
+DEFAULT_FACE_DETECTOR = 'cascade'
+
+# FaceCropper's detector settings when none are given. Single-pass
+# detectors run on frames shrunk to 512 px on the longest side: ~5x faster
+# than full-resolution dlib HOG on the FF++/DFDC sample clips (480p-1080p)
+# with the same faces found there (benchmarks/preprocess_speed.py); crops
+# are still cut from full frames. The cascade's own defaults include it.
+_DEFAULT_DETECTOR_CFGS = dict(dlib=dict(max_side=512),
+                              hog=dict(max_side=512),
+                              retinaface=dict(max_side=512))
+
+
+def default_detector_cfg(name: str) -> dict:
+    """The settings FaceCropper gives detector ``name`` by default."""
+    return dict(_DEFAULT_DETECTOR_CFGS.get(name, {}))
 
 
 def build_face_detector(name: str, **kwargs):
-    """``'dlib'`` (alias ``'hog'``) or ``'retinaface'``."""
+    """``'cascade'``, ``'dlib'`` (alias ``'hog'``) or ``'retinaface'``,
+    built with exactly ``kwargs``."""
     if name not in FACE_DETECTORS:
         raise ValueError(f'unknown face detector {name!r}; use one of '
                          f'{sorted(FACE_DETECTORS)}')
@@ -39,11 +60,18 @@ class FaceCropper:
 
     ``crop(frame, face=...)`` reuses a face found in another frame: a fake is
     cropped with its real's face so that the pair stays pixel-aligned.
+
+    ``detector_cfg`` None gives the detector :func:`default_detector_cfg`
+    (frames shrunk to 512 px), so preprocessing and inference detect alike.
     """
 
-    def __init__(self, detector: str = 'dlib', size: int = 256,
-                 margin: float = 1.3, detector_cfg: Optional[dict] = None):
-        self.detector = build_face_detector(detector, **(detector_cfg or {}))
+    def __init__(self, detector: str = DEFAULT_FACE_DETECTOR,
+                 size: int = 256, margin: float = 1.3,
+                 detector_cfg: Optional[dict] = None):
+        if detector_cfg is None:
+            detector_cfg = default_detector_cfg(detector)
+        self.detector = build_face_detector(detector, **detector_cfg)
+        self.detector_cfg = detector_cfg
         self.size = size
         self.margin = margin
         self._landmarks68 = None

@@ -3,15 +3,7 @@ import pytest
 
 from face_frames import original_video, read_frames
 from qcdet.faces import (DlibHOGDetector, FaceDetection, RetinaFaceDetector,
-                         largest_face, resize_for_detection)
-
-
-def iou(a, b):
-    x1, y1 = np.maximum(a[:2], b[:2])
-    x2, y2 = np.minimum(a[2:], b[2:])
-    inter = max(0, x2 - x1) * max(0, y2 - y1)
-    area = lambda box: (box[2] - box[0]) * (box[3] - box[1])  # noqa: E731
-    return inter / (area(a) + area(b) - inter)
+                         box_iou, largest_face, resize_for_detection)
 
 
 @pytest.fixture(scope='module')
@@ -43,7 +35,7 @@ def test_hog_detector_finds_the_face(face_frame):
     # a downscaled pass finds the same face, in full-resolution coordinates
     fast = largest_face(DlibHOGDetector(upsample_num_times=0,
                                         scale=0.5)(face_frame))
-    assert iou(fast.box, face.box) > 0.7
+    assert box_iou(fast.box, face.box) > 0.7
 
 
 def test_hog_detector_on_blank_image():
@@ -68,7 +60,7 @@ def test_retinaface_detector(face_frame):
     assert max(left_eye[1], right_eye[1]) < nose[1] < min(
         left_mouth[1], right_mouth[1])
     hog_face = DlibHOGDetector(upsample_num_times=0)(face_frame)[0]
-    assert iou(face.box, hog_face.box) > 0.5
+    assert box_iou(face.box, hog_face.box) > 0.5
 
 
 def test_largest_face():

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from qcdet.apis import FAKE_COLOR, REAL_COLOR
-from qcdet.faces import DlibHOGDetector
+from qcdet.faces import DlibHOGDetector, box_iou
 
 FFPP_VIDEO = ('icpr2020dfdc/ffpp/original_sequences/youtube/c23/videos/'
               '004.mp4')
@@ -29,14 +29,6 @@ def read_frame(path, index):
         assert ok
     capture.release()
     return frame
-
-
-def iou(a, b):
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    inter = max(w, 0) * max(h, 0)
-    area = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1])
-    return inter / (area - inter)
 
 
 def test_infer_real_clips(checkpoint, shared_data, tmp_path, cli):
@@ -88,7 +80,7 @@ def test_infer_real_clips(checkpoint, shared_data, tmp_path, cli):
     assert tuple(frame[(y1 + y2) // 2, x1]) != colour
     # ... where an independent detector (dlib HOG) also finds the face
     dlib_faces = DlibHOGDetector(upsample_num_times=0, scale=0.5)(frame)
-    assert max(iou(first['box'], f.box) for f in dlib_faces) > 0.5
+    assert max(box_iou(first['box'], f.box) for f in dlib_faces) > 0.5
 
     assert records[str(blank)]['score'] is None
     assert 'no face' in records[str(blank)]['reason']

@@ -38,8 +38,12 @@ def test_cli_options():
     args = tool.parse_args(['--dataset', 'ffpp', '--root', 'r', '--out',
                             'o'])
     assert (args.num_frames, args.size, args.margin, args.detector,
-            args.workers, args.compression) == (32, 256, 1.3, 'dlib', 1,
-                                                'c23')
+            args.workers, args.compression) == (32, 256, 1.3, 'cascade',
+                                                1, 'c23')
+    for detector in ('dlib', 'retinaface'):  # the older choices still work
+        assert tool.parse_args(['--dataset', 'ffpp', '--root', 'r', '--out',
+                                'o', '--detector', detector]
+                               ).detector == detector
     with pytest.raises(SystemExit):
         tool.parse_args(['--dataset', 'kaggle', '--root', 'r', '--out', 'o'])
     with pytest.raises(SystemExit):

@@ -18,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from a checkout
 from qcdet.datasets.preprocessing import (LAYOUTS, build_layout,  # noqa: E402
                                           format_summary, preprocess_dataset)
+from qcdet.faces import DEFAULT_FACE_DETECTOR  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -32,9 +33,10 @@ def parse_args(argv=None):
                    help='crop side in pixels (default 256)')
     p.add_argument('--margin', type=float, default=1.3,
                    help='zoom-out of the ArcFace template (default 1.3)')
-    p.add_argument('--detector', default='dlib',
-                   choices=['dlib', 'retinaface'],
-                   help='face detector (default dlib HOG)')
+    p.add_argument('--detector', default=DEFAULT_FACE_DETECTOR,
+                   choices=['cascade', 'dlib', 'retinaface'],
+                   help='face detector (default: %(default)s, RetinaFace '
+                   'with a full-resolution retry where it finds nothing)')
     p.add_argument('--workers', type=int, default=1,
                    help='worker processes (default 1)')
     p.add_argument('--compression', default='c23',

@@ -6,20 +6,15 @@ import sys
 from collections import Counter, defaultdict
 from typing import Dict, List, Optional, Tuple
 
-from qcdet.faces import FaceCropper
+from qcdet.faces import DEFAULT_FACE_DETECTOR, FaceCropper, \
+    default_detector_cfg
 from qcdet.utils.worker_pool import worker_context
 from .layouts import SPLITS, DatasetLayout, VideoItem
 from .pipeline import (FaceLocator, OutputLayout, PreprocessConfig,
                        failure_result, process_group, write_json_atomic)
 
 __all__ = ['group_videos', 'preprocess_dataset', 'build_annotations',
-           'format_summary', 'DEFAULT_DETECTOR_CFG']
-
-# Detect on frames shrunk to 512 px on the longest side: ~5x faster than
-# full-resolution dlib HOG on the FF++/DFDC sample clips (480p-1080p) with
-# the same faces found (benchmarks/preprocess_speed.py); dlib's one upsampling
-# still finds faces down to ~40 px there. Crops are cut from full frames.
-DEFAULT_DETECTOR_CFG = dict(max_side=512)
+           'format_summary']
 
 Group = Tuple[Optional[VideoItem], List[VideoItem]]
 
@@ -174,7 +169,8 @@ def format_summary(summary: dict) -> str:
 # ------------------------------------------------------------------- main
 def preprocess_dataset(layout: DatasetLayout, out_root: str,
                        num_frames: int = 32, size: int = 256,
-                       margin: float = 1.3, detector: str = 'dlib',
+                       margin: float = 1.3,
+                       detector: str = DEFAULT_FACE_DETECTOR,
                        detector_cfg: Optional[dict] = None,
                        workers: int = 1, progress: bool = True) -> dict:
     """Crop every video of ``layout`` into ``out_root``; returns (and saves
@@ -182,7 +178,7 @@ def preprocess_dataset(layout: DatasetLayout, out_root: str,
     skipped; failed videos are retried on the next run."""
     cfg = PreprocessConfig(num_frames=num_frames, size=size, margin=margin)
     if detector_cfg is None:
-        detector_cfg = dict(DEFAULT_DETECTOR_CFG)
+        detector_cfg = default_detector_cfg(detector)
     out = OutputLayout(out_root)
     items = layout.items()
     markers = {}
@@ -218,8 +214,9 @@ def preprocess_dataset(layout: DatasetLayout, out_root: str,
             for task in tasks:
                 collect(_run_group(task))
         else:
-            with worker_context(__name__).Pool(min(workers, len(tasks)), _init_worker,
-                          init_args) as pool:
+            with worker_context(__name__).Pool(
+                    min(workers, len(tasks)), _init_worker,
+                    init_args) as pool:
                 for results in pool.imap_unordered(_run_group, tasks):
                     collect(results)
     finally:

@@ -10,7 +10,9 @@ from qcdet.datasets.deepfakebench import parse_deepfakebench_index
 from qcdet.datasets.preprocessing import (build_layout, group_videos,
                                           preprocess_dataset, runner)
 
-RUN = dict(num_frames=4, size=128, progress=False)
+# The synthetic faces are drawn for dlib's HOG detector; the default
+# detector is tested on DFDC-style footage (test_dfdc_footage.py).
+RUN = dict(num_frames=4, size=128, detector='dlib', progress=False)
 
 
 @pytest.fixture(scope='module')
