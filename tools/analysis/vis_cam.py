@@ -1,0 +1,163 @@
+"""Grad-CAM of a detector over the face crop it sees: where the evidence for
+"fake" (or "real") lies (mmpretrain's ``tools/visualization/vis_cam.py``,
+for qcdet's detectors and inputs).
+
+    python tools/analysis/vis_cam.py configs/qc_demo.py epoch_12.pth \
+        face.png clips/ video.mp4 --out-dir work_dirs/cam [--frame 40]
+
+Each image, and each chosen frame of a video (``--frame N``, else
+``--num-frames`` evenly spaced), goes through the face cropper of
+``tools/infer.py`` (``DeepfakeInferencer``) and the config's test pipeline,
+so the CAM is of the crop the detector scores. ``--no-face-crop`` takes
+images as crops already (a dataset's frames). Writes
+``<out-dir>/<name>[_frame<N>]_cam.png``: the crop with the CAM as a heat
+map over it (and the CAM as ``.npy`` with ``--save-map``).
+
+The default target layer is the map the detector pools for its head (the
+backbone's last map; SRM's fusion, UCF's common-feature projection);
+layers giving no [B, C, H, W] map (a transformer's tokens, a pooled
+vector) are refused with a message naming the detector and the layer.
+"""
+import argparse
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+from mmengine.dataset import pseudo_collate
+
+from qcdet.apis import DeepfakeInferencer, list_media, media_kind
+from qcdet.visualization.cam import CAM_TARGETS, GradCAM, overlay_cam
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Grad-CAM of a detector')
+    parser.add_argument('config', help='config the model was trained with')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('inputs', nargs='+', metavar='INPUT',
+                        help='image, video or folder of them')
+    parser.add_argument('--out-dir', default='work_dirs/vis_cam',
+                        help='where the overlays go')
+    parser.add_argument('--target-layers', nargs='+', default=[],
+                        help='layer names, e.g. backbone or '
+                        'backbone.model.blocks.4 (default: the map the '
+                        'detector pools for its head)')
+    parser.add_argument('--target', choices=sorted(CAM_TARGETS),
+                        default='fake', help='class the CAM explains')
+    parser.add_argument('--frame', type=int, default=None,
+                        help='video frame index (default: --num-frames '
+                        'evenly spaced frames)')
+    parser.add_argument('--num-frames', type=int, default=4,
+                        help='frames per video without --frame')
+    parser.add_argument('--no-face-crop', action='store_true',
+                        help='the images are aligned face crops already')
+    parser.add_argument('--detector', default=None,
+                        choices=['cascade', 'dlib', 'retinaface'],
+                        help='face detector (default: as tools/infer.py)')
+    parser.add_argument('--save-map', action='store_true',
+                        help='also write the CAM as .npy')
+    parser.add_argument('--device', default='cpu')
+    return parser.parse_args()
+
+
+def input_items(inputs):
+    """``(path, output name)`` per input file; files in a folder are named
+    by their path in it (``a/b/000.png`` -> ``a_b_000``), so that equal
+    file names in different subfolders do not overwrite each other."""
+    items = []
+    for item in map(Path, inputs):
+        if item.is_dir():
+            items += [(p, '_'.join(p.relative_to(item).with_suffix('').parts))
+                      for p in list_media([item])]
+        else:
+            items.append((item, item.stem))
+    return items
+
+
+def read_frame(path: Path, index: int):
+    """Frame ``index`` of a video, decoded in order (exact, unlike
+    seeking); None past the end."""
+    capture = cv2.VideoCapture(str(path))
+    try:
+        for _ in range(index):
+            if not capture.grab():
+                return None
+        ok, frame = capture.read()
+        return frame if ok else None
+    finally:
+        capture.release()
+
+
+def frames_of(path: Path, inferencer, frame):
+    """``(name suffix, BGR frame)`` of the frames to explain."""
+    if media_kind(path) != 'video':
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if image is None:
+            raise ValueError(f'cannot read image {path}')
+        return [('', image)]
+    if frame is not None:
+        image = read_frame(path, frame)
+        if image is None:
+            raise ValueError(f'{path} has no frame {frame}')
+        return [(f'_frame{frame}', image)]
+    return [(f'_frame{i}', image) for i, image in inferencer.read_video(path)]
+
+
+def model_input(inferencer, crop: np.ndarray) -> torch.Tensor:
+    """The crop as the detector gets it: test pipeline, data
+    preprocessor."""
+    # the label is a placeholder PackDeepfakeInputs requires
+    packed = inferencer.transforms(dict(img=crop, img_shape=crop.shape[:2],
+                                        ori_shape=crop.shape[:2], label=0))
+    batch = inferencer.model.data_preprocessor(pseudo_collate([packed]),
+                                               False)
+    return batch['inputs']
+
+
+def main():
+    args = parse_args()
+    options = dict(device=args.device, num_frames=args.num_frames)
+    if args.detector:
+        options['detector'] = args.detector
+    inferencer = DeepfakeInferencer(args.config, args.checkpoint, **options)
+    try:
+        cam = GradCAM(inferencer.model, args.target_layers)
+    except ValueError as error:
+        sys.exit(str(error))
+    items = input_items(args.inputs)
+    if not items:
+        sys.exit(f'no images or videos found in {args.inputs}')
+    out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = CAM_TARGETS[args.target]
+    for path, name in items:
+        for suffix, frame in frames_of(path, inferencer, args.frame):
+            if args.no_face_crop:
+                crop = cv2.resize(frame, (inferencer.crop_size,) * 2)
+            else:
+                face = inferencer.cropper.crop(frame)
+                if face is None:
+                    print(f'{path}{suffix}: no face found, skipped')
+                    continue
+                crop = face.image
+            inputs = model_input(inferencer, crop)
+            try:
+                heat = cam(inputs, target)
+            except ValueError as error:
+                sys.exit(str(error))
+            heat = cv2.resize(heat, (crop.shape[1], crop.shape[0]),
+                              interpolation=cv2.INTER_LINEAR)
+            with torch.no_grad():
+                prob = inferencer.model(inputs, mode='tensor').softmax(1)
+            stem = out_dir / f'{name}{suffix}_cam'
+            cv2.imwrite(f'{stem}.png', overlay_cam(crop, heat))
+            if args.save_map:
+                np.save(f'{stem}.npy', heat.astype(np.float32))
+            print(f'{path}{suffix}: fake probability '
+                  f'{float(prob[0, 1]):.4f}, CAM of "{args.target}" on '
+                  f'{"+".join(cam.target_layers)} -> {stem}.png')
+
+
+if __name__ == '__main__':
+    main()
