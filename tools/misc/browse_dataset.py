@@ -86,13 +86,16 @@ def main():
             args.output_dir, f'{name}_{args.phase}_epoch{epoch}.png'))
         print(f'{len(samples)} samples written: {path}')
     for sample in samples:
-        print(' '.join(f'{k}={v}' for k, v in sample.items()
+        print(' '.join(f'{k}={v:.4f}' if isinstance(v, float) else f'{k}={v}'
+                       for k, v in sample.items()
                        if k not in ('steps', 'img_path')))
     if args.show:
         import matplotlib.pyplot as plt
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        canvas = FigureCanvasAgg(fig)  # the grid, drawn into a window
+        canvas.draw()
         plt.figure(figsize=fig.get_size_inches())
-        fig.canvas.draw()
-        plt.imshow(fig.canvas.buffer_rgba())
+        plt.imshow(canvas.buffer_rgba())
         plt.axis('off')
         plt.show()
 
