@@ -112,7 +112,7 @@ def figures(records, batch_size):
 def settings(cfg, gpu):
     loader = cfg.train_dataloader
     return dict(gpu=int(gpu), amp=int(cfg.optim_wrapper.get('type') == 'AmpOptimWrapper'),
-                channels_last=int(bool(cfg.default_hooks.get('channels_last'))),
+                channels_last=int(bool(cfg.model.data_preprocessor.get('channels_last'))),
                 cudnn_benchmark=int(cfg.env_cfg.get('cudnn_benchmark', False)),
                 pin_memory=int(loader.get('pin_memory', False)),
                 persistent_workers=int(loader.get('persistent_workers', False)),

@@ -84,9 +84,7 @@ def test_ffpp_configs_hold_the_gpu_settings(path):
     cfg = Config.fromfile(str(path))
     assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
     assert cfg.env_cfg.cudnn_benchmark
-    hook = cfg.default_hooks.channels_last
-    with DefaultScope.overwrite_default_scope('qcdet'):
-        assert HOOKS.get(hook.type).__name__ == 'ChannelsLastHook'
+    assert cfg.model.data_preprocessor.channels_last
     for loader in (cfg.train_dataloader, cfg.val_dataloader,
                    cfg.test_dataloader):
         assert loader.pin_memory and loader.persistent_workers
@@ -100,4 +98,4 @@ def test_other_configs_keep_to_what_a_cpu_runs(path):
     # the demo configs run on CPU: no AMP (MMEngine refuses it there)
     cfg = Config.fromfile(str(path))
     assert cfg.optim_wrapper.get('type', 'OptimWrapper') == 'OptimWrapper'
-    assert 'channels_last' not in cfg.default_hooks
+    assert not cfg.model.data_preprocessor.get('channels_last', False)

@@ -7,7 +7,11 @@ model = dict(
         type='DeepfakeDataPreprocessor',
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True),
+        bgr_to_rgb=True,
+        # GPU settings (the FF++ configs): batches and weights in
+        # channels_last, host-to-device copies overlapping compute
+        channels_last=True,
+        non_blocking=True),
     backbone=dict(
         type='TimmBackbone',
         model_name='efficientnet_b4',

@@ -11,7 +11,11 @@ model = dict(
         type='DeepfakeDataPreprocessor',
         mean=[127.5, 127.5, 127.5],
         std=[127.5, 127.5, 127.5],
-        bgr_to_rgb=True),
+        bgr_to_rgb=True,
+        # GPU settings (the FF++ configs): batches and weights in
+        # channels_last, host-to-device copies overlapping compute
+        channels_last=True,
+        non_blocking=True),
     img_size=256,
     band_fractions=(1 / 16, 1 / 8),  # low: first 1/16, middle: up to 1/8
     backbone=dict(type='Xception', in_channels=12,

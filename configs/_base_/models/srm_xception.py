@@ -9,7 +9,11 @@ model = dict(
         type='DeepfakeDataPreprocessor',
         mean=[127.5, 127.5, 127.5],
         std=[127.5, 127.5, 127.5],
-        bgr_to_rgb=True),
+        bgr_to_rgb=True,
+        # GPU settings (the FF++ configs): batches and weights in
+        # channels_last, host-to-device copies overlapping compute
+        channels_last=True,
+        non_blocking=True),
     backbone=dict(type='Xception', init_cfg={{_base_.xception_imagenet}}),
     srm_backbone=None,        # None: a copy of `backbone`
     srm_truncation=3.0,       # residuals clipped to [-3, 3]

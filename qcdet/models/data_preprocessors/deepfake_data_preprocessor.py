@@ -37,9 +37,8 @@ class DeepfakeDataPreprocessor(ImgDataPreprocessor):
             applied after the channel swap; ``None`` for no normalisation.
         bgr_to_rgb: swap channels (``LoadFrame`` gives BGR).
         channels_last: hand the batch on in ``torch.channels_last`` memory
-            format, for a model whose weights are in it too (set by
-            ``ChannelsLastHook``): its first convolution then needs no
-            layout conversion.
+            format; ``DeepfakeDetector.to()`` then puts the weights in it
+            too, so that no convolution needs a layout conversion.
     """
 
     def __init__(self, mean=None, std=None, bgr_to_rgb: bool = False,

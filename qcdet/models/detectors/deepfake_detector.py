@@ -45,6 +45,12 @@ class DeepfakeDetector(BaseModel):
         data_preprocessor: defaults to ``DeepfakeDataPreprocessor`` without
             normalisation.
         init_cfg: optional init config for the whole detector.
+
+    With ``data_preprocessor.channels_last=True`` (the FF++ configs), moving
+    the model with ``to()`` also puts its weights in ``channels_last``
+    memory format: the runner moves the model to its device right before
+    wrapping it in DistributedDataParallel, and converting it any later
+    would make DDP copy every gradient into its buckets.
     """
 
     def __init__(self, backbone: dict, head: dict,
@@ -61,6 +67,11 @@ class DeepfakeDetector(BaseModel):
         self.backbone = MODELS.build(backbone)
         self.head = MODELS.build(head)
         self.train_feedback: Optional[dict] = None
+
+    def to(self, *args, **kwargs):
+        if getattr(self.data_preprocessor, 'channels_last', False):
+            kwargs.setdefault('memory_format', torch.channels_last)
+        return super().to(*args, **kwargs)
 
     def forward(self,
                 inputs: torch.Tensor,
