@@ -18,6 +18,7 @@ from qcdet.evaluation import (format_results_table, resolve_test_sets,
                               results_table, run_test_sets,
                               save_results_table)
 from qcdet.utils import setup_distributed
+from qcdet.utils.cli import add_vis_backends_argument, vis_backends_config
 
 
 def parse_args():
@@ -36,6 +37,7 @@ def parse_args():
         'a configs/_base_/datasets name (e.g. celebdf_v2), NAME=DATA_ROOT, '
         'a dataset config path or an annotation file path; with --out, '
         'predictions go to OUT_<set>.pkl')
+    add_vis_backends_argument(parser)
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'],
                         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -55,6 +57,8 @@ def main():
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
+    if args.vis_backends:
+        cfg.visualizer.vis_backends = vis_backends_config(args.vis_backends)
     cfg.load_from = args.checkpoint
     cfg.launcher = args.launcher
     if args.datasets:

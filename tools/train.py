@@ -10,6 +10,7 @@ from qcdet.engine import drop_disabled_hooks
 from qcdet.models.weight_init import (fetch_pretrained_weights,
                                       pretrained_init_cfgs)
 from qcdet.utils import ModelFileUnavailable, setup_distributed
+from qcdet.utils.cli import add_vis_backends_argument, vis_backends_config
 
 
 def parse_args():
@@ -22,6 +23,11 @@ def parse_args():
         'latest checkpoint in the work dir')
     parser.add_argument('--amp', action='store_true',
                         help='enable automatic mixed precision training')
+    parser.add_argument(
+        '--auto-scale-lr', action='store_true',
+        help='scale the learning rate by the total batch size (processes x '
+        'batch_size) over the config\'s auto_scale_lr.base_batch_size')
+    add_vis_backends_argument(parser)
     parser.add_argument('--no-validate', action='store_true',
                         help='skip validation during training')
     parser.add_argument(
@@ -44,12 +50,12 @@ def merge_args(cfg, args):
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     if args.amp:
-        import torch
-        if not torch.cuda.is_available():
-            raise SystemExit('--amp needs a CUDA GPU (MMEngine\'s '
-                             'AmpOptimWrapper); train in fp32 on CPU')
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.vis_backends:
+        cfg.visualizer.vis_backends = vis_backends_config(args.vis_backends)
+    if args.auto_scale_lr:
+        cfg.auto_scale_lr = dict(cfg.get('auto_scale_lr') or {}, enable=True)
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
         cfg.default_hooks.checkpoint.pop('save_best', None)
@@ -60,7 +66,26 @@ def merge_args(cfg, args):
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher
+    if args.auto_scale_lr and \
+            not (cfg.get('auto_scale_lr') or {}).get('base_batch_size'):
+        raise SystemExit(
+            f'ERROR: --auto-scale-lr: {args.config} sets no '
+            'auto_scale_lr.base_batch_size (the total batch size its learning '
+            'rate is meant for)')
+    check_amp_device(cfg)
     return cfg
+
+
+def check_amp_device(cfg):
+    """MMEngine's AmpOptimWrapper fails deep in the runner without a GPU;
+    say so at once, with the way out."""
+    import torch
+    if cfg.optim_wrapper.get('type') == 'AmpOptimWrapper' and \
+            not torch.cuda.is_available():
+        raise SystemExit(
+            'ERROR: this config trains with automatic mixed precision '
+            '(AmpOptimWrapper), which needs a CUDA GPU. To train in fp32 on '
+            'this machine, add --cfg-options optim_wrapper.type=OptimWrapper')
 
 
 def prepare_pretrained_weights(cfg):
