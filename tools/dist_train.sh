@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # Usage: tools/dist_train.sh CONFIG NPROC [train.py args]
 # Uses gloo on CPU-only machines and nccl on GPUs (qcdet picks it).
+# NPROC processes on this node. Across nodes, run it on every node with the
+# same NNODES, MASTER_ADDR (node 0's address) and PORT and this node's
+# NODE_RANK (0 .. NNODES-1), e.g. on the second of two nodes:
+#   NNODES=2 NODE_RANK=1 MASTER_ADDR=10.0.0.1 PORT=29500 \
+#     bash tools/dist_train.sh CONFIG 8
+# (docs/distributed.md).
 CONFIG=$1
 GPUS=$2
 NNODES=${NNODES:-1}
