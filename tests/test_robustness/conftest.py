@@ -68,6 +68,16 @@ def single_run(qc_config, tmp_path_factory):
 
 
 @pytest.fixture(scope='session')
+def two_process_run(qc_config, tmp_path_factory):
+    """The same run on one node with 2 processes of batch 8; its work dir
+    and output."""
+    work = tmp_path_factory.mktemp('dist')
+    out = train(qc_config, work, '--cfg-options',
+                'train_dataloader.batch_size=8', nproc=2)
+    return work, out
+
+
+@pytest.fixture(scope='session')
 def single_test(qc_config, single_run, tmp_path_factory):
     """The 1-process test of the uninterrupted run's last checkpoint."""
     return evaluate(qc_config, single_run / f'epoch_{MAX_EPOCHS}.pth',

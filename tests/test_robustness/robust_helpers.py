@@ -36,6 +36,31 @@ def train(config, work_dir, *args, nproc=1, expect_rc=0, **env_vars):
                expect_rc=expect_rc, **env_vars)
 
 
+def train_on_two_nodes(config, work_dir, *args, timeout=300):
+    """Two "nodes" of one process each on 127.0.0.1, started the way a user
+    starts them on two machines (tools/dist_train.sh with NNODES,
+    NODE_RANK, MASTER_ADDR and PORT), writing to one shared work dir."""
+    env = dict(os.environ, OMP_NUM_THREADS='1', NNODES='2',
+               MASTER_ADDR='127.0.0.1', PORT=str(31000 + os.getpid() % 1000))
+    env['PYTHONPATH'] = os.pathsep.join([str(REPO), str(HERE)])
+    nodes = [subprocess.Popen(
+        ['bash', 'tools/dist_train.sh', str(config), '1', '--work-dir',
+         str(work_dir), *args], cwd=REPO, env=dict(env, NODE_RANK=str(rank)),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for rank in (0, 1)]
+    outs = []
+    try:
+        for node in nodes:
+            outs.append(node.communicate(timeout=timeout)[0])
+    finally:
+        for node in nodes:
+            node.kill()
+    for rank, (node, out) in enumerate(zip(nodes, outs)):
+        assert node.returncode == 0, \
+            f'node {rank} exit code {node.returncode}\n' + out[-6000:]
+    return outs
+
+
 def evaluate(config, checkpoint, work_dir, *args, nproc=1):
     """Tests a checkpoint; returns (metrics printed by rank 0, per-frame
     predictions dumped after the cross-process collection)."""

@@ -5,7 +5,10 @@ import json
 import math
 
 import numpy as np
-from robust_helpers import MAX_EPOCHS, TEST_FRAMES, evaluate, train
+import pytest
+import torch
+from robust_helpers import (MAX_EPOCHS, TEST_FRAMES, evaluate,
+                            train_on_two_nodes)
 
 from qcdet.evaluation import DeepfakeMetric
 
@@ -62,7 +65,7 @@ PROB_TOLERANCE = 0.05
 MIN_PROB_CORRELATION = 0.8
 
 
-def test_two_process_training_matches_one_process(qc_config, single_run,
+def test_two_process_training_matches_one_process(qc_config, two_process_run,
                                                   single_test, tmp_path):
     """Expectation: 2 processes with batch 8 each train the model that 1
     process with batch 16 trains (same data, seed, 3 epochs), up to
@@ -86,9 +89,7 @@ def test_two_process_training_matches_one_process(qc_config, single_run,
     |dp| = 0.022 and correlation 0.94; a 1-process run with seed 1 instead
     gives max |dp| = 0.075 and correlation -0.51, failing both.
     """
-    work = tmp_path / 'dist'
-    out = train(qc_config, work, '--cfg-options',
-                'train_dataloader.batch_size=8', nproc=2)
+    work, out = two_process_run
     assert 'GPU number: 2' in out  # MMEngine's name for the world size
     quality = json.loads(
         (work / 'quality' / f'epoch_{MAX_EPOCHS}.json').read_text())
@@ -106,3 +107,27 @@ def test_two_process_training_matches_one_process(qc_config, single_run,
     prob, single_prob = fake_probs(predictions), fake_probs(single_predictions)
     assert np.abs(prob - single_prob).max() <= PROB_TOLERANCE
     assert np.corrcoef(prob, single_prob)[0, 1] >= MIN_PROB_CORRELATION
+
+
+def test_two_nodes_train_what_one_node_with_two_processes_trains(
+        qc_config, two_process_run, tmp_path, request):
+    """Expectation: two nodes of one process each (NNODES=2 on 127.0.0.1)
+    are the same world of 2 ranks as one node with 2 processes, so they
+    train the same weights: same data per rank, same seeds, same all-reduce
+    (gloo), whose sum of two gradients does not depend on their order:
+    asserted to 1e-6."""
+    if request.node.callspec.params['qc_config'] != 'routing':
+        pytest.skip('the launcher does not depend on the sampler mode')
+    work = tmp_path / 'two_nodes'
+    outs = train_on_two_nodes(qc_config, work, '--cfg-options',
+                              'train_dataloader.batch_size=8')
+    assert 'GPU number: 2' in outs[0]
+    name = f'epoch_{MAX_EPOCHS}.pth'
+    nodes = torch.load(work / name, weights_only=False)['state_dict']
+    one_node = torch.load(two_process_run[0] / name,
+                          weights_only=False)['state_dict']
+    assert nodes.keys() == one_node.keys()
+    differences = {key: float((nodes[key].double() -
+                               one_node[key].double()).abs().max())
+                   for key in nodes if nodes[key].is_floating_point()}
+    assert max(differences.values()) <= 1e-6, differences
