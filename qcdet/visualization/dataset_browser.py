@@ -11,6 +11,7 @@ what training would have fed the model.
 """
 import json
 import logging
+from functools import cached_property
 from itertools import islice
 from types import SimpleNamespace
 from typing import Dict, List, Optional
@@ -172,7 +173,7 @@ class EpochReplay:
         hook.before_train_epoch(runner)
         return hook
 
-    @property
+    @cached_property
     def plan(self):
         """The sampler's ``EpochPlan`` (None for samplers without one)."""
         if not hasattr(self.sampler, 'epoch_plan'):
@@ -261,7 +262,8 @@ def plot_browsed_samples(samples: List[dict], ncols: int = 4,
                          title: str = ''):
     """A grid with one panel per sample: its images side by side (step
     names under them), titled with label, method and, for QC configs, FQS,
-    hard/easy and whether FreDA was applied. Returns the figure."""
+    hard/easy and whether FreDA was applied. Returns ``(figure,
+    samples)``."""
     if not samples:
         raise ValueError('no samples to show')
     ncols = min(ncols, len(samples))
@@ -291,4 +293,4 @@ def plot_browsed_samples(samples: List[dict], ncols: int = 4,
                       fontsize='xx-small')
     if title:
         fig.suptitle(title, fontsize='small')
-    return fig
+    return fig, samples

@@ -79,7 +79,7 @@ def main():
     if plan is not None:
         title += (f': {plan.num_hard} hard / {plan.num_easy} easy fakes '
                   f'(hard fraction {plan.hard_fraction:.2f})')
-    fig = plot_browsed_samples(samples, args.ncols, title)
+    fig, _ = plot_browsed_samples(samples, args.ncols, title)
     if args.output_dir:
         name = osp.splitext(osp.basename(args.config))[0]
         path = save_figure(fig, osp.join(
