@@ -1,13 +1,21 @@
-"""tools/infer.py on the real FF++ and DFDC clips, a faceless image and a
-corrupt file, with a freshly trained demo checkpoint."""
+"""tools/infer.py on the real FF++ and DFDC clips, a faceless image, a
+corrupt file and DFDC-style footage, with a freshly trained demo
+checkpoint."""
+import importlib.util
 import json
+import sys
+from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-from qcdet.apis import FAKE_COLOR, REAL_COLOR
+from qcdet.apis import FAKE_COLOR, REAL_COLOR, DeepfakeInferencer
 from qcdet.faces import DlibHOGDetector, box_iou
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / 'benchmarks'))
+import dfdc_footage  # noqa: E402
 
 FFPP_VIDEO = ('icpr2020dfdc/ffpp/original_sequences/youtube/c23/videos/'
               '004.mp4')
@@ -86,3 +94,37 @@ def test_infer_real_clips(checkpoint, shared_data, tmp_path, cli):
     assert 'no face' in records[str(blank)]['reason']
     assert records[str(corrupt)]['score'] is None
     assert 'cannot decode' in records[str(corrupt)]['reason']
+
+
+# pasted DFDC faces that dlib HOG missed both at full resolution and at
+# 512 px (benchmarks/dfdc_footage.py, seed 0)
+DLIB_MISSED = [0, 26, 31, 34, 42, 51, 53, 54, 55]
+
+
+def test_default_flags_score_dfdc_style_video(checkpoint, shared_data,
+                                              tmp_path, monkeypatch):
+    faces = dfdc_footage.face_crop_paths(shared_data)
+    if len(faces) <= max(DLIB_MISSED):
+        pytest.skip(f'DFDC face crops absent under {shared_data}')
+    frames = [frame for i, (frame, _) in enumerate(
+        dfdc_footage.pasted_face_frames(faces)) if i in DLIB_MISSED]
+    video = dfdc_footage.write_h264(tmp_path / 'dim_portrait.mp4', frames)
+
+    spec = importlib.util.spec_from_file_location('infer_tool',
+                                                  REPO / 'tools/infer.py')
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    monkeypatch.setattr(sys, 'argv', ['infer.py', 'cfg', 'ckpt', 'in'])
+    defaults = tool.parse_args()
+    record = DeepfakeInferencer(
+        'configs/baseline_demo.py', str(checkpoint), device='cpu',
+        detector=defaults.detector, num_frames=defaults.num_frames)(video)
+    assert defaults.detector == 'cascade'
+    assert record['score'] is not None and record['reason'] is None
+    assert record['faces_found'] == record['frames_used'] == 9
+
+    old_default = DeepfakeInferencer('configs/baseline_demo.py',
+                                     str(checkpoint), device='cpu',
+                                     detector='dlib')(video)
+    assert old_default['score'] is None
+    assert old_default['reason'] == 'no face found in 9 frame(s)'

@@ -1,7 +1,10 @@
 """The pipeline on real FF++ c23 and DFDC clips from ../shared/data (read in
-place; skipped where absent)."""
+place; skipped where absent), and tools/data/preprocess.py with its default
+flags on DFDC-style footage built from them."""
+import importlib.util
 import json
 import os
+import sys
 from pathlib import Path
 
 import cv2
@@ -9,8 +12,12 @@ import numpy as np
 import pytest
 
 from qcdet.datasets.preprocessing import build_layout, preprocess_dataset
+from qcdet.faces import FaceDetection
 
 SIZE = 128
+REPO = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(REPO / 'benchmarks'))
+import dfdc_footage  # noqa: E402
 
 
 def shared(relative):
@@ -94,3 +101,41 @@ def test_dfdc_video_with_its_metadata(tmp_path):
     assert [r['video_id'] for r in records] == ['dfdc/real/knqhpwoigk'] * 2
     assert records[0]['label'] == 0
     assert (tmp_path / 'deepfakebench' / 'DFDC.json').is_file()
+
+
+@pytest.fixture(scope='module')
+def dfdc_style_part(tmp_path_factory):
+    """24 pasted DFDC faces and 10 dim portrait frames of the DFDC clip,
+    as a DFDC training part (videos + metadata.json) in a temporary
+    folder."""
+    shared(dfdc_footage.DFDC_CLIP)
+    data = shared('cvit-dfdc-faces').parent
+    root = tmp_path_factory.mktemp('dfdc_style')
+    footage = dfdc_footage.write_dfdc_part(
+        data, root / 'dfdc_train_part_0', num_faces=24,
+        clip_indices=range(0, 300, 30))
+    return root, footage
+
+
+def test_preprocess_defaults_find_dfdc_style_faces(dfdc_style_part,
+                                                    tmp_path):
+    root, footage = dfdc_style_part
+    spec = importlib.util.spec_from_file_location(
+        'preprocess_tool', REPO / 'tools' / 'data' / 'preprocess.py')
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    assert tool.main(['--dataset', 'dfdc', '--root', str(root), '--out',
+                      str(tmp_path), '--no-progress']) == 0
+    with open(tmp_path / 'summary.json') as f:
+        summary = json.load(f)
+    assert summary['detector'] == 'cascade' and summary['done'] == 2
+    assert summary['frames_sampled'] == 24 + 10  # all: fewer than 32
+    assert summary['face_found_rate'] >= 0.98, summary
+    # the faces found are the pasted ones
+    with open(tmp_path / 'done' / 'real' / 'pasted_faces.json') as f:
+        faces = json.load(f)['faces']
+    for index, box in enumerate(footage['pasted_boxes']):
+        if str(index) in faces:
+            assert dfdc_footage.finds_the_face(
+                FaceDetection(np.array(faces[str(index)]['box']), 1.0),
+                box), index
