@@ -1,5 +1,6 @@
 """tools/misc: print_config shows the merged config, browse_dataset replays
-an epoch of the quality-centric curriculum as the sampler plans it."""
+an epoch of the quality-centric curriculum as the sampler plans it and as a
+run recorded it."""
 import json
 
 import cv2
@@ -73,11 +74,11 @@ def planned_epoch(root, epoch, dynamic=None):
     return sampler.epoch_plan(epoch), items, fqs
 
 
-def browse(cli, root, out_dir, *args, **env):
+def browse(cli, root, out_dir, *args, opts=None, **env):
     return cli.run([
         cli.python, 'tools/misc/browse_dataset.py', 'configs/qc_demo.py',
         '--output-dir', str(out_dir), '-n', str(NUM_SHOWN), '--ncols',
-        str(NCOLS), *args, *cli.cfg_options(root)
+        str(NCOLS), *args, *cli.cfg_options(root, **(opts or {}))
     ], **env)
 
 
@@ -134,3 +135,29 @@ def test_browse_dataset_uses_recorded_dynamic_scores(static_root, tmp_path,
     assert (tmp_path / 'qc_demo_train_epoch4.png').is_file()
     plan, items, fqs = planned_epoch(static_root, 3, dynamic)
     check_against_plan(shown_samples(log), plan, items, fqs)
+
+
+def test_browse_dataset_replays_a_runs_epochs(static_root, tmp_path, cli):
+    """Epoch 1 from the static scores alone, epoch 2 from the dynamic
+    scores recorded after epoch 1: both as the run's epoch files say."""
+    work = tmp_path / 'run'
+    cli.train('configs/qc_demo.py', work, static_root,
+              **{'train_cfg.max_epochs': 2})
+    for epoch, args in ((1, ()), (2, ('--scores', str(
+            work / 'quality' / 'epoch_1.json')))):
+        log = browse(cli, static_root, tmp_path, *args,
+                     opts={'train_cfg.max_epochs': 2})
+        recorded = json.loads(
+            (work / 'quality' / f'epoch_{epoch}.json').read_text())
+        easy = dict(zip(recorded['samples']['index'],
+                        recorded['samples']['easy']))
+        fqs = dict(zip(recorded['samples']['index'],
+                       recorded['samples']['fqs']))
+        fakes = [s for s in shown_samples(log) if s['label'] == '1']
+        assert fakes
+        for sample in fakes:
+            index = int(sample['index'])
+            assert sample['curriculum'] == ('easy' if easy[index]
+                                            else 'hard')
+            assert float(sample['fqs']) == pytest.approx(fqs[index],
+                                                         abs=1e-4)
