@@ -90,18 +90,19 @@ def read_frame(path: Path, index: int):
 
 
 def frames_of(path: Path, inferencer, frame):
-    """``(name suffix, BGR frame)`` of the frames to explain."""
+    """``(frame index or None for an image, BGR frame)`` of the frames to
+    explain."""
     if media_kind(path) != 'video':
         image = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if image is None:
             raise ValueError(f'cannot read image {path}')
-        return [('', image)]
+        return [(None, image)]
     if frame is not None:
         image = read_frame(path, frame)
         if image is None:
             raise ValueError(f'{path} has no frame {frame}')
-        return [(f'_frame{frame}', image)]
-    return [(f'_frame{i}', image) for i, image in inferencer.read_video(path)]
+        return [(frame, image)]
+    return list(inferencer.read_video(path))
 
 
 def model_input(inferencer, crop: np.ndarray) -> torch.Tensor:
@@ -132,13 +133,16 @@ def main():
     out_dir.mkdir(parents=True, exist_ok=True)
     target = CAM_TARGETS[args.target]
     for path, name in items:
-        for suffix, frame in frames_of(path, inferencer, args.frame):
+        for index, frame in frames_of(path, inferencer, args.frame):
+            where, suffix = path, ''
+            if index is not None:
+                where, suffix = f'{path} frame {index}', f'_frame{index}'
             if args.no_face_crop:
                 crop = cv2.resize(frame, (inferencer.crop_size,) * 2)
             else:
                 face = inferencer.cropper.crop(frame)
                 if face is None:
-                    print(f'{path}{suffix}: no face found, skipped')
+                    print(f'{where}: no face found, skipped')
                     continue
                 crop = face.image
             inputs = model_input(inferencer, crop)
@@ -154,7 +158,7 @@ def main():
             cv2.imwrite(f'{stem}.png', overlay_cam(crop, heat))
             if args.save_map:
                 np.save(f'{stem}.npy', heat.astype(np.float32))
-            print(f'{path}{suffix}: fake probability '
+            print(f'{where}: fake probability '
                   f'{float(prob[0, 1]):.4f}, CAM of "{args.target}" on '
                   f'{"+".join(cam.target_layers)} -> {stem}.png')
 
