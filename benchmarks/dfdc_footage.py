@@ -113,14 +113,16 @@ def portrait_dim_frames(clip: Path, indices: Sequence[int],
         yield darken(portrait, rng)
 
 
-def write_h264(path: Path, frames: Iterator[np.ndarray],
-               fps: int = 30) -> Path:
+def write_h264(path: Path, frames: Iterator[np.ndarray], fps: int = 30,
+               faststart: bool = False) -> Path:
     """An H.264 mp4 with x264's default B-frames and key-frame interval
-    (250), as DFDC's files; ``veryfast`` keeps writing quick."""
+    (250), as DFDC's files; ``veryfast`` keeps writing quick. ``faststart``
+    puts the index first, so that a file cut short still opens."""
     import av
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with av.open(str(path), 'w') as container:
+    options = dict(movflags='faststart') if faststart else {}
+    with av.open(str(path), 'w', options=options) as container:
         stream = None
         for frame in frames:
             if stream is None:

@@ -22,6 +22,10 @@ from mmengine.logging import print_log
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
+from qcdet.datasets.preprocessing.video import (VideoReadError,
+                                                evenly_spaced_indices,
+                                                iter_frames,
+                                                video_frame_count)
 from qcdet.faces import DEFAULT_FACE_DETECTOR, FaceCropper
 from qcdet.registry import MODELS, TRANSFORMS
 
@@ -69,13 +73,8 @@ def list_media(inputs: Sequence[Union[str, Path]]) -> List[Path]:
 
 def sample_frame_indices(total: int, num_frames: int) -> List[int]:
     """``num_frames`` evenly spaced indices in ``[0, total)`` (all frames
-    when the video is shorter)."""
-    if total <= 0:
-        return []
-    if num_frames >= total:
-        return list(range(total))
-    return sorted({int(round(i))
-                   for i in np.linspace(0, total - 1, num_frames)})
+    when the video is shorter), as the preprocessing samples them."""
+    return evenly_spaced_indices(total, num_frames)
 
 
 def crop_size_from_cfg(cfg: Config, default: int = DEFAULT_CROP_SIZE) -> int:
@@ -205,7 +204,7 @@ class DeepfakeInferencer:
         try:
             frames = self.read_video(path, progress=progress)
             first = next(frames)
-        except (IOError, StopIteration):
+        except (VideoReadError, StopIteration):
             return self._failed(
                 path, kind, f'cannot read {path} as an image or a video'
                 if kind is None else f'cannot decode video file {path}')
@@ -216,41 +215,17 @@ class DeepfakeInferencer:
             self, path: Union[str, Path], progress: Optional[bool] = False
     ) -> Iterator[Tuple[int, np.ndarray]]:
         """``(frame_idx, BGR frame)`` for ``num_frames`` evenly spaced
-        frames, decoded in order (exact frames, unlike seeking)."""
-        capture = cv2.VideoCapture(str(path))
-        if not capture.isOpened():
-            raise IOError(f'cannot open video {path}')
+        frames, with the preprocessing's decoder (exact frames)."""
+        wanted = sample_frame_indices(video_frame_count(path),
+                                      self.num_frames)
+        bar = _progress_bar(len(wanted), f'{Path(path).name}',
+                            enabled=progress)
         try:
-            total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
-            if total <= 0:  # container without a frame count: count them
-                while capture.grab():
-                    total += 1
-                capture.release()
-                capture = cv2.VideoCapture(str(path))
-            wanted = sample_frame_indices(total, self.num_frames)
-            bar = _progress_bar(len(wanted), f'{Path(path).name}',
-                                enabled=progress)
-            try:
-                yield from self._decode(capture, wanted, bar)
-            finally:
-                bar.close()
+            for index, frame in iter_frames(path, wanted):
+                bar.update(1)
+                yield index, frame
         finally:
-            capture.release()
-
-    @staticmethod
-    def _decode(capture, wanted, bar):
-        position = 0
-        for index in wanted:
-            while position < index:
-                if not capture.grab():
-                    return
-                position += 1
-            ok, frame = capture.read()
-            position += 1
-            if not ok:
-                return
-            bar.update(1)
-            yield index, frame
+            bar.close()
 
     def predict_frames(self, path, kind: str,
                        frames: Iterator[Tuple[int, np.ndarray]],

@@ -1,17 +1,21 @@
-"""Decode only the sampled frames of a video (seeking, not reading all)."""
-from typing import Dict, List, Sequence
+"""Decode only the sampled frames of a video, with PyAV (FFmpeg).
 
-import cv2
+Sampled frames of FF++/DFDC clips lie 10-100 frames apart but key frames
+250 apart (x264's default), so reaching one means decoding most frames
+before it: seeking saves little, the decoder's work is the cost. PyAV lets
+FFmpeg skip what no wanted frame needs: an unwanted frame that no other
+frame references (x264's non-reference B-frames) is dropped unparsed
+(``skip_frame='NONREF'``), decoding stops after the last wanted frame, and
+FFmpeg's frame threads decode the rest in parallel. Frames are the ones
+OpenCV returns, pixel for pixel. Measured in docs/data.md
+(benchmarks/preprocess_speed.py).
+"""
+from typing import Dict, Iterator, List, Sequence, Tuple
+
 import numpy as np
 
 __all__ = ['VideoReadError', 'evenly_spaced_indices', 'video_frame_count',
-           'read_frames']
-
-# Gaps up to this many frames are skipped with grab() (no conversion to BGR,
-# frame-exact) instead of a seek, which restarts decoding at the previous
-# key frame (x264's default key-frame interval is 250): on FF++/DFDC clips
-# (300-750 frames) seeking to 4-32 frames is slower than grabbing through.
-MAX_GRAB_GAP = 120
+           'iter_frames', 'read_frames']
 
 
 class VideoReadError(RuntimeError):
@@ -31,66 +35,103 @@ def evenly_spaced_indices(total: int, num: int) -> List[int]:
     return sorted({int(i) for i in np.linspace(0, total - 1, num).round()})
 
 
-def _open(path) -> cv2.VideoCapture:
-    capture = cv2.VideoCapture(str(path))
-    if not capture.isOpened():
-        capture.release()
-        raise VideoReadError(f'cannot open video {path}')
-    return capture
+def _open(path):
+    """The container and its first video stream."""
+    import av
+    try:
+        container = av.open(str(path))
+    except (av.FFmpegError, OSError) as error:
+        raise VideoReadError(f'cannot open video {path}: {error}') from error
+    if not container.streams.video:
+        container.close()
+        raise VideoReadError(f'no video stream in {path}')
+    return container, container.streams.video[0]
+
+
+def _packets(container, stream) -> list:
+    """The stream's packets in decode order, up to where the file is cut
+    or unreadable."""
+    import av
+    packets = []
+    try:
+        for packet in container.demux(stream):
+            if packet.size:  # the demuxer's last, empty one only flushes
+                packets.append(packet)
+    except av.FFmpegError:
+        pass  # a damaged file: decode what was read
+    return packets
 
 
 def video_frame_count(path) -> int:
-    """Frame count from the container; raises for unreadable/empty files."""
-    capture = _open(path)
-    try:
-        count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
-    finally:
-        capture.release()
+    """Frame count from the container (counting packets where it gives
+    none); raises for unreadable or empty files."""
+    container, stream = _open(path)
+    with container:
+        count = stream.frames or len(_packets(container, stream))
     if count <= 0:
         raise VideoReadError(f'video has no frames: {path}')
     return count
 
 
+def _display_indices(packets) -> Dict[int, int]:
+    """pts -> frame index (display order), or {} when some packet has no
+    timestamp (then frames are counted as they come out)."""
+    stamps = [packet.pts for packet in packets]
+    if None in stamps or len(set(stamps)) < len(stamps):
+        return {}
+    return {pts: index for index, pts in enumerate(sorted(stamps))}
+
+
+def iter_frames(path, indices: Sequence[int]
+                ) -> Iterator[Tuple[int, np.ndarray]]:
+    """``(index, BGR frame)`` for the frames at ``indices``, in order;
+    frames that cannot be decoded are left out, as is a frame whose data
+    the file's end cuts (FFmpeg would return it half garbage)."""
+    import av
+    wanted = {int(i) for i in indices}
+    if not wanted:
+        return
+    last = max(wanted)  # B-frames before it may reference frames after it
+    container, stream = _open(path)
+    with container:
+        stream.thread_type = 'AUTO'
+        decoder = stream.codec_context
+        packets = _packets(container, stream)
+        index_of = _display_indices(packets)
+        damaged = {packet.pts for packet in packets if packet.is_corrupt}
+        counted = 0  # frames out so far, where timestamps are missing
+
+        def frames_out(packet):
+            nonlocal counted
+            try:
+                frames = decoder.decode(packet)
+            except av.FFmpegError:
+                return
+            for frame in frames:
+                if index_of:
+                    index = index_of.get(frame.pts)
+                else:
+                    index, counted = counted, counted + 1
+                if index in wanted and frame.pts not in damaged:
+                    yield index, frame.to_ndarray(format='bgr24')
+
+        if index_of:  # the last packet a wanted frame needs
+            packets = packets[:1 + max(
+                (n for n, packet in enumerate(packets)
+                 if index_of[packet.pts] <= last), default=-1)]
+        for packet in packets:
+            # only with timestamps is it known which frame a packet holds
+            skip = index_of and index_of[packet.pts] not in wanted
+            decoder.skip_frame = 'NONREF' if skip else 'DEFAULT'
+            yield from frames_out(packet)
+        decoder.skip_frame = 'DEFAULT'
+        yield from frames_out(None)  # frames still in the decoder
+
+
 def read_frames(path, indices: Sequence[int]) -> Dict[int, np.ndarray]:
-    """BGR frames at ``indices``; indices that cannot be decoded are left
-    out. Raises :class:`VideoReadError` when none can.
-
-    A frame that decoded right before a failing one is left out too: where a
-    file was cut short, FFmpeg decodes the frame the cut goes through
-    without an error (half of it garbage), and the next read is the first
-    to fail. Dropping it costs one good frame when a cut falls exactly
-    between frames.
-    """
-    capture = _open(path)
-    frames = {}
-    position = 0  # index of the frame the next read() returns
-    last_decoded = -2  # index of the last frame grabbed or read successfully
-
-    def failed(at: int) -> None:
-        if last_decoded == at - 1:
-            frames.pop(last_decoded, None)
-
-    try:
-        for index in sorted(set(int(i) for i in indices)):
-            gap = index - position
-            if gap < 0 or gap > MAX_GRAB_GAP:
-                capture.set(cv2.CAP_PROP_POS_FRAMES, index)
-            else:
-                for _ in range(gap):
-                    if capture.grab():
-                        last_decoded = position
-                    else:
-                        failed(position)
-                    position += 1
-            ok, frame = capture.read()
-            position = index + 1
-            if ok and frame is not None:
-                frames[index] = frame
-                last_decoded = index
-            else:
-                failed(index)
-    finally:
-        capture.release()
-    if indices and not frames:
+    """BGR frames at ``indices`` (see :func:`iter_frames`). Raises
+    :class:`VideoReadError` when none can be decoded."""
+    frames = dict(iter_frames(path, indices))
+    if len(indices) and not frames:
         raise VideoReadError(f'cannot decode any frame of {path}')
     return frames
