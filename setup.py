@@ -1,4 +1,27 @@
+import os.path as osp
+import shutil
+
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
+
+# shipped inside the package as qcdet/.mim/<folder> (OpenMMLab's layout: mim
+# and tools/test.py --datasets find them there in a wheel install)
+MIM_FOLDERS = ('configs', 'tools')
+
+
+class BuildPyWithMimFiles(build_py):
+    """build_py that also copies configs/ and tools/ into the built
+    package, leaving the source tree as it is."""
+
+    def run(self):
+        super().run()
+        if self.editable_mode:  # an editable install reads the checkout
+            return
+        for folder in MIM_FOLDERS:
+            target = osp.join(self.build_lib, 'qcdet', '.mim', folder)
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(folder, target, ignore=shutil.ignore_patterns(
+                '__pycache__', '*.pyc'))
 
 
 def read_requirements(path):
@@ -30,4 +53,5 @@ setup(
     },
     license='Apache-2.0',
     zip_safe=False,
+    cmdclass={'build_py': BuildPyWithMimFiles},
 )

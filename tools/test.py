@@ -14,9 +14,9 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from qcdet.engine import drop_disabled_hooks
-from qcdet.evaluation import (format_results_table, resolve_test_sets,
-                              results_table, run_test_sets,
-                              save_results_table)
+from qcdet.evaluation import (NOT_TESTED_KEY, format_results_table,
+                              resolve_test_sets, results_table,
+                              run_test_sets, save_results_table)
 from qcdet.utils import setup_distributed
 from qcdet.utils.cli import add_vis_backends_argument, vis_backends_config
 
@@ -95,6 +95,8 @@ def test_on_datasets(cfg, args):
                          for s in test_sets}))
     print(format_results_table(table))
     print(f'results saved to {json_path} and {csv_path}')
+    if all(NOT_TESTED_KEY in row for row in table['datasets'].values()):
+        raise SystemExit('ERROR: none of the test sets could be tested')
 
 
 if __name__ == '__main__':

@@ -97,6 +97,10 @@ class DeepfakeDataset(BaseDataset):
                 '({"metainfo": ..., "data_list": [...]}) nor a DeepfakeBench '
                 'JSON index (dataset -> label -> split -> videos)')
 
+        if not records:
+            raise AnnotationError(
+                f'{self.ann_file} has no records: its data_list is empty '
+                '(e.g. a split preprocessing found no video for)')
         data_list = [self._parse_record(r, i) for i, r in enumerate(records)]
         self._check_video_ids(data_list)
         return data_list

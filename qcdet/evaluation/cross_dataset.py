@@ -19,17 +19,24 @@ from typing import Dict, List, NamedTuple, Optional, Sequence
 
 from mmengine.config import Config
 
+from qcdet.datasets.deepfake_dataset import AnnotationError
+from qcdet.utils.package_files import package_folder
+
 __all__ = [
-    'TABLE_METRICS', 'EvalDataset', 'resolve_test_set', 'resolve_test_sets',
-    'eval_loader_cfg', 'eval_evaluator_cfg', 'run_test_sets',
+    'TABLE_METRICS', 'NOT_TESTED_KEY', 'EvalDataset', 'dataset_config_dir',
+    'resolve_test_set', 'resolve_test_sets', 'eval_loader_cfg', 'eval_evaluator_cfg', 'run_test_sets',
     'dump_file_for', 'results_table', 'format_results_table',
     'save_results_table'
 ]
 
 TABLE_METRICS = ('frame_auc', 'video_auc', 'eer', 'ap', 'acc')
+NOT_TESTED_KEY = 'not_tested'  # why a set has no metrics
 COUNT_KEYS = ('num_frames', 'num_videos')
-DATASET_CONFIG_DIR = Path(__file__).resolve().parents[2] / 'configs' / \
-    '_base_' / 'datasets'
+
+
+def dataset_config_dir() -> Path:
+    """``configs/_base_/datasets`` of the installed package or checkout."""
+    return package_folder('configs') / '_base_' / 'datasets'
 
 
 class EvalDataset(NamedTuple):
@@ -78,12 +85,13 @@ def resolve_test_set(entry: str) -> EvalDataset:
     name, data_root = entry, None
     if '=' in entry:
         name, data_root = entry.split('=', 1)
-    config = DATASET_CONFIG_DIR / f'{name}.py'
+    config_dir = dataset_config_dir()
+    config = config_dir / f'{name}.py'
     if not config.is_file():
-        known = sorted(p.stem for p in DATASET_CONFIG_DIR.glob('*.py'))
+        known = sorted(p.stem for p in config_dir.glob('*.py'))
         raise FileNotFoundError(
             f'test set {entry!r} is neither an existing file nor a dataset '
-            f'config in {DATASET_CONFIG_DIR} (known: {known})')
+            f'config in {config_dir} (known: {known})')
     return _dataset_from_config(config, name, data_root)
 
 
@@ -144,7 +152,8 @@ def run_test_sets(runner, cfg: Config, test_sets: Sequence[EvalDataset],
     ``after_run``) but with one test loop per set, built by the runner so
     samplers shard data across processes as usual. The previous loop is
     dropped before the next is built, so its loader and metric state are
-    freed.
+    freed. A set whose annotation file is missing, unreadable or empty is
+    not tested: its metrics are ``{NOT_TESTED_KEY: reason}``.
     """
     runner.call_hook('before_run')
     runner.load_or_resume()
@@ -154,8 +163,14 @@ def run_test_sets(runner, cfg: Config, test_sets: Sequence[EvalDataset],
         runner._test_dataloader = eval_loader_cfg(cfg, test_set)
         runner._test_evaluator = eval_evaluator_cfg(
             cfg, dump_file_for(out, test_set.name))
-        runner._test_loop = runner.build_test_loop(
-            copy.deepcopy(cfg.get('test_cfg') or dict()))
+        try:
+            runner._test_loop = runner.build_test_loop(
+                copy.deepcopy(cfg.get('test_cfg') or dict()))
+        except (FileNotFoundError, AnnotationError) as e:
+            # a set not prepared (or left empty) here: a row that says so
+            runner.logger.warning(f'Not testing on {test_set.name}: {e}')
+            results[test_set.name] = {NOT_TESTED_KEY: str(e)}
+            continue
         runner.logger.info(f'Testing on {test_set.name}: '
                            f'{test_set.dataset.get("ann_file")} '
                            f'(data_root {test_set.dataset.get("data_root")})')
@@ -184,6 +199,8 @@ def results_table(results: Dict[str, dict]) -> dict:
         for key in COUNT_KEYS:
             value = _metric(metrics, key)
             row[key] = None if math.isnan(value) else int(value)
+        if NOT_TESTED_KEY in metrics:
+            row[NOT_TESTED_KEY] = metrics[NOT_TESTED_KEY]
         rows[name] = row
     average = {}
     for key in TABLE_METRICS:
@@ -216,8 +233,11 @@ def format_results_table(table: dict) -> str:
                          for i, (c, w) in enumerate(zip(cells, widths)))
 
     rule = '-' * len(join(columns))
+    notes = [f'{name}: not tested: {row[NOT_TESTED_KEY]}'
+             for name, row in table['datasets'].items()
+             if NOT_TESTED_KEY in row]
     return '\n'.join([join(columns), rule, *map(join, lines[:-1]), rule,
-                      join(lines[-1])])
+                      join(lines[-1]), *notes])
 
 
 def _json_value(value):

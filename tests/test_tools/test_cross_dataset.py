@@ -4,6 +4,7 @@ import json
 import math
 import os
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -108,3 +109,40 @@ def test_average_skips_undefined_metrics():
     text = format_results_table(table)
     assert text.splitlines()[-1].split()[:3] == ['average', '0.8000',
                                                  '0.7000']
+
+
+def test_empty_and_missing_sets_get_a_row_and_the_rest_is_tested(
+        demo_root, checkpoint, tmp_path, cli):
+    """A test split left empty by preprocessing and a set not on this
+    machine are reported in the table with the reason; the others are
+    tested."""
+    empty = tmp_path / 'empty' / 'annotations' / 'test.json'
+    empty.parent.mkdir(parents=True)
+    empty.write_text(json.dumps(dict(metainfo={}, data_list=[])))
+    good = demo_root / 'annotations' / 'test.json'
+    out = cli.run([
+        cli.python, 'tools/test.py', 'configs/baseline_demo.py',
+        str(checkpoint), '--work-dir', str(tmp_path / 'work'),
+        '--datasets', str(empty), f'celebdf_v2={tmp_path / "absent"}',
+        str(good), *cli.cfg_options(demo_root)])
+    assert f'empty/test: not tested: {empty} has no records' in out
+    assert 'celebdf_v2: not tested: Annotation file not found: ' \
+        f'{tmp_path / "absent" / "annotations" / "test.json"}' in out
+    saved = json.loads((tmp_path / 'work' / 'cross_dataset.json')
+                       .read_text())['datasets']
+    assert saved['empty/test']['frame_auc'] is None
+    assert 'has no records' in saved['empty/test']['not_tested']
+    tested = saved[f'{demo_root.name}/test']
+    assert 'not_tested' not in tested and 0 <= tested['frame_auc'] <= 1
+
+
+def test_no_set_testable_is_an_error(demo_root, checkpoint, tmp_path, cli):
+    import subprocess
+    import sys
+    result = subprocess.run(
+        [sys.executable, 'tools/test.py', 'configs/baseline_demo.py',
+         str(checkpoint), '--work-dir', str(tmp_path), '--datasets',
+         f'celebdf_v2={tmp_path / "absent"}', *cli.cfg_options(demo_root)],
+        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    assert 'none of the test sets could be tested' in result.stderr

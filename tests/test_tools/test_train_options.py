@@ -5,11 +5,12 @@ import importlib.util
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
 
-from conftest import REPO
+REPO = Path(__file__).resolve().parents[2]
 
 
 def scalars(work_dir):
