@@ -12,8 +12,8 @@ import numpy as np
 import torch
 
 __all__ = [
-    'MASK_SHAPES', 'freda_mask', 'mask_columns', 'low_pass', 'freda_mix',
-    'to_pixel_range', 'MaskCache'
+    'MASK_SHAPES', 'freda_mask', 'mask_columns', 'low_pass', 'freda',
+    'freda_image', 'freda_mix', 'to_pixel_range', 'MaskCache'
 ]
 
 MASK_SHAPES = ('circle', 'square')
@@ -78,9 +78,36 @@ def low_pass(x: torch.Tensor, mask_cols: torch.Tensor) -> torch.Tensor:
     return torch.fft.irfft(full, n=width, dim=-1)
 
 
+def freda(fake: torch.Tensor, real: torch.Tensor,
+          mask_cols: torch.Tensor) -> torch.Tensor:
+    """FreDA's arithmetic, the one implementation: ``fake`` with ``real``'s
+    low frequencies, ``fake + iFFT(M * FFT(real - fake))``, on channels-first
+    ``(..., H, W)`` images (``mask_cols`` as for :func:`low_pass`). Float32,
+    neither rounded nor clipped, in ``fake``'s memory layout (so an H x W x C
+    image viewed channels-first comes back H x W x C in memory)."""
+    mixed = fake.to(torch.float32, copy=True)
+    mixed += low_pass(real.to(torch.float32) - mixed, mask_cols)
+    return mixed
+
+
+def freda_image(fake: np.ndarray, real: np.ndarray,
+                mask_cols: torch.Tensor) -> np.ndarray:
+    """FreDA of one ``H x W x C`` image as ``FreqAugment`` applies it: back
+    in pixel range and in ``fake``'s dtype (uint8 rounded, see
+    :func:`to_pixel_range`)."""
+    fake_t = torch.from_numpy(np.ascontiguousarray(fake))
+    real_t = torch.from_numpy(np.ascontiguousarray(real))
+    mixed = freda(fake_t.permute(2, 0, 1), real_t.permute(2, 0, 1),
+                  mask_cols).permute(1, 2, 0)
+    integer = fake.dtype == np.uint8
+    mixed = to_pixel_range(mixed, integer)
+    return (mixed.to(torch.uint8) if integer else mixed).numpy()
+
+
 def freda_mix(fake: np.ndarray, real: np.ndarray,
               mask: np.ndarray) -> np.ndarray:
-    """Mixed image, float32, neither rounded nor clipped.
+    """:func:`freda` on numpy images with a full rfft2-layout mask: the
+    exact mix, float32, neither rounded nor clipped (for analysis).
 
     Args:
         fake, real: same-shape ``H x W`` or ``H x W x C`` images (any dtype).
@@ -99,13 +126,12 @@ def freda_mix(fake: np.ndarray, real: np.ndarray,
     real_t = torch.from_numpy(np.ascontiguousarray(real, dtype=np.float32))
     mask_t = torch.from_numpy(
         np.ascontiguousarray(mask_columns(mask), dtype=np.float32))
-    diff = real_t - fake_t
     if fake.ndim == 3:  # channels first for the 2-D FFT
-        low = low_pass(diff.permute(2, 0, 1), mask_t).permute(1, 2, 0)
+        mixed = freda(fake_t.permute(2, 0, 1), real_t.permute(2, 0, 1),
+                      mask_t).permute(1, 2, 0)
     else:
-        low = low_pass(diff, mask_t)
-    return (fake_t + low).contiguous().numpy()
-
+        mixed = freda(fake_t, real_t, mask_t)
+    return mixed.contiguous().numpy()
 
 
 def to_pixel_range(mixed: torch.Tensor, integer: bool) -> torch.Tensor:
@@ -116,6 +142,7 @@ def to_pixel_range(mixed: torch.Tensor, integer: bool) -> torch.Tensor:
     if integer:
         mixed.round_()
     return mixed.clamp_(0, 255)
+
 
 class MaskCache:
     """Float low-pass masks cut to their used columns (``mask_columns``),

@@ -4,10 +4,11 @@ from typing import List, Sequence
 
 import cv2
 import numpy as np
+import torch
 from matplotlib.patches import Ellipse, Rectangle
 
-from qcdet.datasets.transforms.freq_augment import freda_mask, freda_mix
 from qcdet.datasets.transforms.loading import read_image
+from qcdet.utils.freda import freda_image, freda_mask, mask_columns
 from .figure import new_figure
 
 __all__ = [
@@ -44,12 +45,11 @@ def log_spectrum(image_bgr: np.ndarray) -> np.ndarray:
 
 def freda_uint8(fake: np.ndarray, real: np.ndarray, radius: float,
                 shape: str = 'circle'):
-    """The FreDA mask and mix of two same-size images, the mix rounded and
-    clipped to uint8 as ``FreqAugment`` does. Returns ``(mask, mixed)``."""
+    """The FreDA mask and mix of two same-size images, the mix as
+    ``FreqAugment`` makes it. Returns ``(mask, mixed)``."""
     mask = freda_mask(fake.shape[0], fake.shape[1], radius, shape)
-    mixed = np.clip(np.round(freda_mix(fake, real, mask)), 0,
-                    255).astype(np.uint8)
-    return mask, mixed
+    cols = torch.from_numpy(mask_columns(mask).astype(np.float32))
+    return mask, freda_image(fake, real, cols)
 
 
 def freda_example(record: dict, radius: float = 0.1,

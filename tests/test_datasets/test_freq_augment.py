@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from qcdet.datasets.transforms.freq_augment import (FreqAugment, freda_mask,
-                                                    freda_mix)
+from qcdet.datasets.transforms.freq_augment import FreqAugment
+from qcdet.utils.freda import freda_mask, freda_mix
 from qcdet.registry import TRANSFORMS
 
 

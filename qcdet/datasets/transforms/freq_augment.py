@@ -14,19 +14,14 @@ from typing import Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
-import torch
 from mmcv.transforms import BaseTransform
 from mmengine.logging import print_log
 
 from qcdet.registry import TRANSFORMS
-from qcdet.utils.freda import (MASK_SHAPES, MaskCache, freda_mask, freda_mix,
-                               low_pass, mask_columns, to_pixel_range)
+from qcdet.utils.freda import MASK_SHAPES, MaskCache, freda_image
 from .loading import read_image
 
-__all__ = [
-    'FreqAugment', 'freda_mask', 'freda_mix', 'mask_columns',
-    'check_deferred_freda', 'PAIR_SAFE_TRANSFORMS'
-]
+__all__ = ['FreqAugment', 'check_deferred_freda', 'PAIR_SAFE_TRANSFORMS']
 
 _APPLY_TO = ('easy', 'all_fakes')
 _MIX_IN = ('pipeline', 'preprocessor')
@@ -196,16 +191,7 @@ class FreqAugment(BaseTransform):
             return self._stack(results, real.astype(fake.dtype, copy=False))
         height, width = fake.shape[:2]
         mask = self._masks.get(height, width, radius, self.mask_shape)
-        # float32 throughout, H x W x C in memory: the FFTs see a channels-
-        # first view, and the sum lands in a fresh H x W x C buffer
-        fake_t = torch.from_numpy(np.ascontiguousarray(fake))
-        real_t = torch.from_numpy(np.ascontiguousarray(real))
-        mixed = fake_t.to(torch.float32, copy=True)
-        diff = real_t.to(torch.float32) - mixed
-        mixed += low_pass(diff.permute(2, 0, 1), mask).permute(1, 2, 0)
-        integer = fake.dtype == np.uint8
-        mixed = to_pixel_range(mixed, integer)
-        results['img'] = (mixed.to(torch.uint8) if integer else mixed).numpy()
+        results['img'] = freda_image(fake, real, mask)
         return results
 
     @staticmethod

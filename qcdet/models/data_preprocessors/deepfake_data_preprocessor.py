@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from mmengine.model import ImgDataPreprocessor
 
 from qcdet.registry import MODELS
-from qcdet.utils.freda import MaskCache, low_pass, to_pixel_range
+from qcdet.utils.freda import MaskCache, freda, to_pixel_range
 
 __all__ = ['DeepfakeDataPreprocessor']
 
@@ -120,7 +120,7 @@ class DeepfakeDataPreprocessor(ImgDataPreprocessor):
         index = torch.tensor(todo, device=self._device)
         pairs = inputs.index_select(0, index).to(torch.float32)
         fakes, reals = pairs[:, :channels], pairs[:, channels:]
-        mixed = fakes + low_pass(reals - fakes, masks)
+        mixed = freda(fakes, reals, masks)
         mixed = to_pixel_range(mixed, integer=images.dtype == torch.uint8)
         images.index_copy_(0, index, mixed.to(images.dtype))
         return images
