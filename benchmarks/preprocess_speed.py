@@ -1,24 +1,36 @@
-"""Face-cropping speed and face-found rate of data preprocessing on the
-sample clips in ../shared/data (FF++ c23 and the DFDC video).
+"""End-to-end speed and face recall of data preprocessing: qcdet's default
+pipeline against a DeepfakeBench-style one, on the sample clips in
+../shared/data (FF++ c23 and the DFDC video) and on DFDC-style footage built
+from them in a temporary folder (benchmarks/dfdc_footage.py).
+
+Pipelines, each from the video file to the aligned crop of every sampled
+frame (decode + detection + landmarks + alignment):
+  qcdet          what tools/data/preprocess.py runs: read_frames (PyAV,
+                 non-reference frames skipped, FFmpeg threads) and
+                 FaceCropper() (the default RetinaFace cascade)
+  deepfakebench  OpenCV reading every frame up to each sampled one (one
+                 decoder thread), dlib HOG (one upsampling) on the
+                 full-resolution frame, dlib's 68 landmarks
 
 Prints ``name: value`` lines:
-  frames                          sampled frames timed (per path)
-  decode_sampled_fps              frames/s decoding only the sampled frames
-  dlib_full_fps / _face_rate      dlib HOG on full-resolution frames
-  dlib_default_fps / _face_rate   dlib HOG on frames shrunk to the default
-                                  max_side (what preprocess.py runs)
-  retinaface_fps / _face_rate     RetinaFace at the same max_side
-  default_speedup_over_dlib_full  dlib_default_fps / dlib_full_fps
-  retinaface_speedup_over_dlib_full
+  frames_clips, frames_footage    sampled frames timed (per pipeline)
+  <pipeline>_fps                  sampled frames per second, all frames
+  <pipeline>_decode_fps           the same counting decoding only
+  <pipeline>_recall_clips         share of the clips' sampled frames with a
+                                  face found
+  <pipeline>_recall_footage       share of the footage's sampled frames
+                                  where the face found is the one there
+  <pipeline>_recall               both together
+  speedup_over_deepfakebench      qcdet_fps / deepfakebench_fps
 
-fps counts detection + landmarks + alignment + warp per frame, one thread.
-
-    python benchmarks/preprocess_speed.py [--frames-per-video 4] [--repeats 2]
+    python benchmarks/preprocess_speed.py [--frames-per-video 32]
+        [--max-clips N] [--footage-faces N] [--footage-clip-frames 30]
         [--data DIR]
 """
 import argparse
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -27,11 +39,12 @@ try:
     import qcdet  # noqa: F401
 except ImportError:  # not installed: run from a checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import cv2  # noqa: E402
+
+import dfdc_footage  # noqa: E402
 from qcdet.datasets.preprocessing import (  # noqa: E402
     evenly_spaced_indices, read_frames, video_frame_count)
-from qcdet.faces import FaceCropper, default_detector_cfg  # noqa: E402
-
-DEFAULT_DETECTOR_CFG = default_detector_cfg('dlib')
+from qcdet.faces import FaceCropper  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -42,55 +55,113 @@ def sample_clips(data):
     return clips
 
 
-def time_path(frames, detector, detector_cfg, size, repeats):
-    """Best of ``repeats`` passes (the machine may be shared)."""
-    cropper = FaceCropper(detector, size=size, detector_cfg=detector_cfg)
-    cropper.crop(frames[0])  # warm up (model loading)
-    best = float('inf')
-    for _ in range(repeats):
+def read_every_frame(path, indices):
+    """DeepfakeBench-style decoding: OpenCV reads (decodes and converts)
+    every frame up to the last sampled one, with one decoder thread."""
+    capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG,
+                               [cv2.CAP_PROP_N_THREADS, 1])
+    wanted, frames = set(indices), {}
+    try:
+        for index in range(max(indices) + 1):
+            ok, frame = capture.read()
+            if not ok:
+                break
+            if index in wanted:
+                frames[index] = frame
+    finally:
+        capture.release()
+    return frames
+
+
+class Pipeline:
+    """A decoder and a cropper, timed and scored over videos."""
+
+    def __init__(self, decode, cropper):
+        self.decode, self.cropper = decode, cropper
+        self.seconds = self.decode_seconds = 0.0
+        self.frames = 0
+        self.found = dict(clips=0, footage=0)
+
+    def run(self, path, indices, kind, boxes=None):
+        """Crop the sampled frames of ``path``; ``boxes`` maps a frame index
+        to the face that must be found (any face where absent)."""
         start = time.perf_counter()
-        found = sum(cropper.crop(frame) is not None for frame in frames)
-        best = min(best, time.perf_counter() - start)
-    return len(frames) / best, found / len(frames)
+        frames = self.decode(path, indices)
+        self.decode_seconds += time.perf_counter() - start
+        for index in indices:
+            frame = frames.get(index)
+            face = None if frame is None else self.cropper.locate(frame)
+            if face is not None:
+                self.cropper.crop(frame, face)
+            box = (boxes or {}).get(index)
+            self.found[kind] += dfdc_footage.finds_the_face(face, box)
+        self.seconds += time.perf_counter() - start
+        self.frames += len(indices)
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--frames-per-video', type=int, default=4)
+    p.add_argument('--frames-per-video', type=int, default=32,
+                   help='sampled frames per video (preprocess.py: 32)')
     p.add_argument('--size', type=int, default=256)
-    p.add_argument('--repeats', type=int, default=2,
-                   help='passes per path; the fastest counts')
+    p.add_argument('--max-clips', type=int, default=None,
+                   help='time only the first N shared clips')
+    p.add_argument('--footage-faces', type=int, default=None,
+                   help='DFDC faces pasted into the footage (default all)')
+    p.add_argument('--footage-clip-frames', type=int, default=30,
+                   help='frames of the DFDC clip in the footage')
     p.add_argument('--data', default=os.environ.get(
         'QCDET_SHARED_DATA', str(REPO.parent / 'shared' / 'data')))
     args = p.parse_args(argv)
-    clips = sample_clips(Path(args.data))
-    if not clips:
-        print(f'no sample clips under {args.data}', file=sys.stderr)
+    data = Path(args.data)
+    clips = sample_clips(data)[:args.max_clips]
+    if not clips or not dfdc_footage.face_crop_paths(data):
+        print(f'no sample clips or DFDC faces under {data}', file=sys.stderr)
         return 1
 
-    frames = []
-    start = time.perf_counter()
+    pipelines = dict(
+        qcdet=Pipeline(read_frames, FaceCropper(size=args.size)),
+        deepfakebench=Pipeline(
+            read_every_frame,
+            FaceCropper('dlib', size=args.size, detector_cfg={})))
+    for pipeline in pipelines.values():  # load the models before timing
+        pipeline.cropper.locate(cv2.imread(
+            str(dfdc_footage.face_crop_paths(data)[0])))
+
+    frames_clips = frames_footage = 0
     for clip in clips:
         indices = evenly_spaced_indices(video_frame_count(clip),
                                         args.frames_per_video)
-        frames += list(read_frames(clip, indices).values())
-    decode_fps = len(frames) / (time.perf_counter() - start)
+        frames_clips += len(indices)
+        for pipeline in pipelines.values():
+            pipeline.run(clip, indices, 'clips')
+    with tempfile.TemporaryDirectory() as tmp:
+        step = max(1, 300 // args.footage_clip_frames)
+        footage = dfdc_footage.write_dfdc_part(
+            data, tmp, num_faces=args.footage_faces,
+            clip_indices=range(0, step * args.footage_clip_frames, step))
+        boxes = dict(enumerate(footage['pasted_boxes']))
+        for name, video in footage['videos'].items():
+            indices = evenly_spaced_indices(video_frame_count(video),
+                                            args.frames_per_video)
+            frames_footage += len(indices)
+            for pipeline in pipelines.values():
+                pipeline.run(video, indices, 'footage',
+                             boxes if name == 'pasted_faces' else None)
 
-    full_fps, full_rate = time_path(frames, 'dlib', {}, args.size,
-                                    args.repeats)
-    dlib_fps, dlib_rate = time_path(frames, 'dlib', DEFAULT_DETECTOR_CFG,
-                                    args.size, args.repeats)
-    rf_fps, rf_rate = time_path(frames, 'retinaface', DEFAULT_DETECTOR_CFG,
-                                args.size, args.repeats)
-    results = dict(
-        clips=len(clips), frames=len(frames),
-        decode_sampled_fps=decode_fps,
-        dlib_full_fps=full_fps, dlib_full_face_rate=full_rate,
-        dlib_default_fps=dlib_fps, dlib_default_face_rate=dlib_rate,
-        retinaface_fps=rf_fps, retinaface_face_rate=rf_rate,
-        default_speedup_over_dlib_full=dlib_fps / full_fps,
-        retinaface_speedup_over_dlib_full=rf_fps / full_fps,
-        default_max_side=DEFAULT_DETECTOR_CFG['max_side'])
+    results = dict(clips=len(clips), frames_clips=frames_clips,
+                   frames_footage=frames_footage, cpu_count=os.cpu_count())
+    for name, pipeline in pipelines.items():
+        results.update({
+            f'{name}_fps': pipeline.frames / pipeline.seconds,
+            f'{name}_decode_fps': pipeline.frames / pipeline.decode_seconds,
+            f'{name}_recall_clips': pipeline.found['clips'] / frames_clips,
+            f'{name}_recall_footage':
+            pipeline.found['footage'] / frames_footage,
+            f'{name}_recall': sum(pipeline.found.values()) / pipeline.frames,
+        })
+    results['speedup_over_deepfakebench'] = \
+        results['qcdet_fps'] / results['deepfakebench_fps']
     for name, value in results.items():
         print(f'{name}: {value:.3f}' if isinstance(value, float)
               else f'{name}: {value}')

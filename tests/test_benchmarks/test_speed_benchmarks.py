@@ -92,3 +92,21 @@ def test_profile_train_tiny():
                            '--epochs', '1', '--identities', '3')
     assert values['profiled_iterations'] == 4
     assert values['profiled_seconds'] > 0
+
+
+def test_preprocess_speed_tiny():
+    data = REPO / '..' / 'shared' / 'data'
+    if not (data / 'cvit-dfdc-faces' / 'test').is_dir():
+        pytest.skip(f'shared clips and DFDC faces absent under {data}')
+    values = run_benchmark('preprocess_speed.py', '--max-clips', '1',
+                           '--frames-per-video', '2', '--footage-faces', '3',
+                           '--footage-clip-frames', '2')
+    assert (values['frames_clips'], values['frames_footage']) == (2, 4)
+    for pipeline in ('qcdet', 'deepfakebench'):
+        assert values[f'{pipeline}_fps'] > 0
+        assert values[f'{pipeline}_decode_fps'] >= values[f'{pipeline}_fps']
+        for part in ('clips', 'footage'):
+            assert 0 <= values[f'{pipeline}_recall_{part}'] <= 1
+    assert values['qcdet_recall'] == 1.0
+    assert values['speedup_over_deepfakebench'] == pytest.approx(
+        values['qcdet_fps'] / values['deepfakebench_fps'], rel=0.01)
