@@ -18,13 +18,11 @@ import json
 import os
 import os.path as osp
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from a checkout
-from qcdet.datasets.deepfakebench import (  # noqa: E402
-    FFPP_FAKE_NAME, is_deepfakebench_index, parse_deepfakebench_index)
-from qcdet.datasets.preprocessing.pipeline import \
-    write_json_atomic  # noqa: E402
+from qcdet.datasets.deepfakebench import (FFPP_FAKE_NAME,
+                                          is_deepfakebench_index,
+                                          parse_deepfakebench_index)
+from qcdet.datasets.preprocessing.pipeline import write_json_atomic
 
 SPLITS = ('train', 'val', 'test')
 

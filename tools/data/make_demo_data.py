@@ -7,10 +7,9 @@ Example::
 """
 import argparse
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from a checkout without installing
-from qcdet.datasets.synthetic import BENCHMARKS, FORGERY_FAMILIES, format_summary, generate_demo_dataset  # noqa: E402
+from qcdet.datasets.synthetic import (BENCHMARKS, FORGERY_FAMILIES,
+                                      format_summary, generate_demo_dataset)
 
 
 def parse_args(argv=None):

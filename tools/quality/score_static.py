@@ -12,14 +12,12 @@ See docs/quality_static.md.
 """
 import argparse
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from qcdet.quality.static_scoring import (  # noqa: E402
-    choose_static_backend, evaluator_config, format_report, score_annotation)
-from qcdet.faces.embedders import fetch_arcface_model  # noqa: E402
-from qcdet.utils import ModelFileUnavailable  # noqa: E402
+from qcdet.faces.embedders import fetch_arcface_model
+from qcdet.quality.static_scoring import (choose_static_backend,
+                                          evaluator_config, format_report,
+                                          score_annotation)
+from qcdet.utils import ModelFileUnavailable
 
 
 def parse_args(argv=None):
