@@ -114,10 +114,11 @@ def portrait_dim_frames(clip: Path, indices: Sequence[int],
 
 
 def write_h264(path: Path, frames: Iterator[np.ndarray], fps: int = 30,
-               faststart: bool = False) -> Path:
+               faststart: bool = False, x264_params: str = '') -> Path:
     """An H.264 mp4 with x264's default B-frames and key-frame interval
     (250), as DFDC's files; ``veryfast`` keeps writing quick. ``faststart``
-    puts the index first, so that a file cut short still opens."""
+    puts the index first, so that a file cut short still opens;
+    ``x264_params`` overrides x264's settings (e.g. ``'keyint=12'``)."""
     import av
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -128,7 +129,9 @@ def write_h264(path: Path, frames: Iterator[np.ndarray], fps: int = 30,
             if stream is None:
                 stream = container.add_stream(
                     'libx264', rate=fps,
-                    options=dict(preset='veryfast', crf='23'))
+                    options=dict(preset='veryfast', crf='23',
+                                 **({'x264-params': x264_params}
+                                    if x264_params else {})))
                 stream.height, stream.width = frame.shape[:2]
                 stream.pix_fmt = 'yuv420p'
             video_frame = av.VideoFrame.from_ndarray(frame, format='bgr24')

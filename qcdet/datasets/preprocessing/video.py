@@ -5,8 +5,9 @@ Sampled frames of FF++/DFDC clips lie 10-100 frames apart but key frames
 before it: seeking saves little, the decoder's work is the cost. PyAV lets
 FFmpeg skip what no wanted frame needs: an unwanted frame that no other
 frame references (x264's non-reference B-frames) is dropped unparsed
-(``skip_frame='NONREF'``), decoding stops after the last wanted frame, and
-FFmpeg's frame threads decode the rest in parallel. Frames are the ones
+(``skip_frame='NONREF'``), groups of pictures that no wanted frame needs
+are not decoded (long videos), decoding stops after the last wanted frame,
+and FFmpeg's frame threads decode the rest in parallel. Frames are the ones
 OpenCV returns, pixel for pixel. Measured in docs/data.md
 (benchmarks/preprocess_speed.py).
 """
@@ -82,6 +83,27 @@ def _display_indices(packets) -> Dict[int, int]:
     return {pts: index for index, pts in enumerate(sorted(stamps))}
 
 
+def _packets_needed(packets, index_of, wanted) -> list:
+    """The packets that decoding the ``wanted`` frames needs: those of
+    every group of pictures (a key frame and the packets up to the next)
+    holding a wanted frame, and of the group before it (an open group's
+    leading B-frames reference it), up to the last packet holding a frame
+    not after the last wanted one (B-frames may reference later frames).
+    Skipping the other groups is what seeking gives in long videos."""
+    last = max(wanted)
+    end = 1 + max((n for n, packet in enumerate(packets)
+                   if index_of[packet.pts] <= last), default=-1)
+    group_of, group = [], 0
+    for n, packet in enumerate(packets[:end]):
+        group += bool(packet.is_keyframe and n)
+        group_of.append(group)
+    groups = {group_of[n] for n, packet in enumerate(packets[:end])
+              if index_of[packet.pts] in wanted}
+    groups |= {group - 1 for group in groups}
+    return [packet for n, packet in enumerate(packets[:end])
+            if group_of[n] in groups]
+
+
 def iter_frames(path, indices: Sequence[int]
                 ) -> Iterator[Tuple[int, np.ndarray]]:
     """``(index, BGR frame)`` for the frames at ``indices``, in order;
@@ -91,7 +113,6 @@ def iter_frames(path, indices: Sequence[int]
     wanted = {int(i) for i in indices}
     if not wanted:
         return
-    last = max(wanted)  # B-frames before it may reference frames after it
     container, stream = _open(path)
     with container:
         stream.thread_type = 'AUTO'
@@ -115,10 +136,8 @@ def iter_frames(path, indices: Sequence[int]
                 if index in wanted and frame.pts not in damaged:
                     yield index, frame.to_ndarray(format='bgr24')
 
-        if index_of:  # the last packet a wanted frame needs
-            packets = packets[:1 + max(
-                (n for n, packet in enumerate(packets)
-                 if index_of[packet.pts] <= last), default=-1)]
+        if index_of:
+            packets = _packets_needed(packets, index_of, wanted)
         for packet in packets:
             # only with timestamps is it known which frame a packet holds
             skip = index_of and index_of[packet.pts] not in wanted

@@ -39,15 +39,19 @@ def test_read_frames_returns_exactly_the_sampled_frames(counter_video):
         assert abs(frame.mean() - 8 * index) < 3, index
 
 
-@pytest.fixture
-def h264_counter(tmp_path):
-    """60 frames of noise around level 20 + 3 * i, as H.264 with B-frames (whose
-    non-reference ones read_frames skips) and the index first."""
+def noise_counter(path, x264_params=''):
+    """60 frames of noise around level 20 + 3 * i, as H.264 with B-frames
+    (whose non-reference ones read_frames skips) and the index first."""
     rng = np.random.default_rng(0)
     frames = [np.clip(rng.normal(20 + 3 * i, 10, (48, 64, 3)), 0,
                       255).astype(np.uint8) for i in range(60)]
-    return dfdc_footage.write_h264(tmp_path / 'count.mp4', iter(frames),
-                                   faststart=True)
+    return dfdc_footage.write_h264(path, iter(frames), faststart=True,
+                                   x264_params=x264_params)
+
+
+@pytest.fixture
+def h264_counter(tmp_path):
+    return noise_counter(tmp_path / 'count.mp4')
 
 
 def test_h264_frames_are_those_of_sequential_decoding(h264_counter):
@@ -60,6 +64,24 @@ def test_h264_frames_are_those_of_sequential_decoding(h264_counter):
     assert sorted(frames) == some[:-1]
     for index in frames:
         assert np.array_equal(frames[index], every[index][1]), index
+
+
+@pytest.mark.parametrize('params', ['keyint=8:min-keyint=8',
+                                    'keyint=8:min-keyint=8:open-gop=1'])
+def test_groups_of_pictures_without_wanted_frames_are_not_decoded(
+        tmp_path, monkeypatch, params):
+    counter = noise_counter(tmp_path / 'gops.mp4', params)
+    every = dict(video.iter_frames(counter, range(60)))
+    fed = []
+    needed = video._packets_needed
+    monkeypatch.setattr(video, '_packets_needed',
+                        lambda *args: fed.append(needed(*args)) or fed[-1])
+    some = [1, 30, 31, 47]
+    frames = read_frames(counter, some)
+    assert sorted(frames) == some
+    for index in some:
+        assert np.array_equal(frames[index], every[index]), index
+    assert len(fed[0]) < 40  # of the 48 up to frame 47
 
 
 def test_a_file_cut_short_gives_its_intact_frames(h264_counter, tmp_path):
