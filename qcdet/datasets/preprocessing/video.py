@@ -5,9 +5,9 @@ Sampled frames of FF++/DFDC clips lie 10-100 frames apart but key frames
 before it: seeking saves little, the decoder's work is the cost. PyAV lets
 FFmpeg skip what no wanted frame needs: an unwanted frame that no other
 frame references (x264's non-reference B-frames) is dropped unparsed
-(``skip_frame='NONREF'``), groups of pictures that no wanted frame needs
-are not decoded (long videos), decoding stops after the last wanted frame,
-and FFmpeg's frame threads decode the rest in parallel. Frames are the ones
+(``skip_frame='NONREF'``), only the packets from a wanted frame's key frame
+to it are decoded (as seeking would; it matters in long videos), and
+FFmpeg's frame threads decode the rest in parallel. Frames are the ones
 OpenCV returns, pixel for pixel. Measured in docs/data.md
 (benchmarks/preprocess_speed.py).
 """
@@ -84,24 +84,32 @@ def _display_indices(packets) -> Dict[int, int]:
 
 
 def _packets_needed(packets, index_of, wanted) -> list:
-    """The packets that decoding the ``wanted`` frames needs: those of
-    every group of pictures (a key frame and the packets up to the next)
-    holding a wanted frame, and of the group before it (an open group's
-    leading B-frames reference it), up to the last packet holding a frame
-    not after the last wanted one (B-frames may reference later frames).
-    Skipping the other groups is what seeking gives in long videos."""
-    last = max(wanted)
-    end = 1 + max((n for n, packet in enumerate(packets)
-                   if index_of[packet.pts] <= last), default=-1)
-    group_of, group = [], 0
-    for n, packet in enumerate(packets[:end]):
+    """The packets that decoding the ``wanted`` frames needs, which is what
+    seeking gives: for each group of pictures (a key frame and the packets
+    up to the next, in decode order) holding wanted frames, its packets up
+    to the last wanted one; all of the group before where a wanted frame
+    shows before its key frame (an open group's leading B-frames reference
+    the group before)."""
+    group_of, first_of, key_shown, group = [], {}, {}, 0
+    for n, packet in enumerate(packets):
         group += bool(packet.is_keyframe and n)
         group_of.append(group)
-    groups = {group_of[n] for n, packet in enumerate(packets[:end])
-              if index_of[packet.pts] in wanted}
-    groups |= {group - 1 for group in groups}
-    return [packet for n, packet in enumerate(packets[:end])
-            if group_of[n] in groups]
+        first_of.setdefault(group, n)
+        if packet.is_keyframe:
+            key_shown.setdefault(group, index_of[packet.pts])
+    last_needed = {}  # group -> position of the last packet it needs
+    for n, packet in enumerate(packets):
+        index, group = index_of[packet.pts], group_of[n]
+        if index not in wanted:
+            continue
+        last_needed[group] = n
+        if group and index < key_shown.get(group, -1):
+            last_needed[group - 1] = first_of[group] - 1
+    # the first packet always: its SEI may name the x264 version, which
+    # FFmpeg needs to undo old x264 bugs (FF++'s 4:4:4 clips decode to
+    # other pixels without it)
+    return [packet for n, packet in enumerate(packets)
+            if n == 0 or n <= last_needed.get(group_of[n], -1)]
 
 
 def iter_frames(path, indices: Sequence[int]

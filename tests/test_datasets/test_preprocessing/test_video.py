@@ -1,6 +1,7 @@
 import sys
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from preprocess_videos import write_corrupt, write_video
@@ -106,3 +107,19 @@ def test_unreadable_videos_raise_a_clear_error(tmp_path):
         read_frames(empty, [0])
     with pytest.raises(VideoReadError, match='missing.mp4'):
         video_frame_count(tmp_path / 'missing.mp4')
+
+
+def test_frames_past_the_first_key_frame_of_a_4_4_4_clip(shared_data):
+    """Decoding must start with the first packet even when no wanted frame
+    needs it: its SEI names the x264 version, without which FFmpeg decodes
+    FF++'s 4:4:4 clips to other pixels."""
+    clip = (shared_data / 'icpr2020dfdc' / 'ffpp' / 'manipulated_sequences' /
+            'Deepfakes' / 'c23' / 'videos' / '519_515.mp4')
+    if not clip.is_file():
+        pytest.skip(f'shared FF++ clip absent: {clip}')
+    capture = cv2.VideoCapture(str(clip))
+    for _ in range(261):  # key frames at 0 and 250
+        ok, frame = capture.read()
+        assert ok
+    capture.release()
+    assert np.array_equal(read_frames(clip, [260])[260], frame)
