@@ -11,7 +11,8 @@ FFmpeg's frame threads decode the rest in parallel. Frames are the ones
 OpenCV returns, pixel for pixel. Measured in docs/data.md
 (benchmarks/preprocess_speed.py).
 """
-from typing import Dict, Iterator, List, Sequence, Tuple
+from typing import (Dict, Iterator, List, NamedTuple, Optional, Sequence,
+                    Set, Tuple)
 
 import numpy as np
 
@@ -49,18 +50,32 @@ def _open(path):
     return container, container.streams.video[0]
 
 
-def _packets(container, stream) -> list:
+class _PacketInfo(NamedTuple):
+    pts: Optional[int]
+    is_keyframe: bool
+    is_corrupt: bool
+
+
+def _demux(container, stream) -> Iterator:
     """The stream's packets in decode order, up to where the file is cut
     or unreadable."""
     import av
-    packets = []
     try:
         for packet in container.demux(stream):
             if packet.size:  # the demuxer's last, empty one only flushes
-                packets.append(packet)
+                yield packet
     except av.FFmpegError:
-        pass  # a damaged file: decode what was read
-    return packets
+        return  # a damaged file: decode what was read
+
+
+def _packet_infos(path) -> List[_PacketInfo]:
+    """What decoding needs to know of each packet, without its data (a
+    long video's packets would not fit in memory)."""
+    container, stream = _open(path)
+    with container:
+        return [_PacketInfo(packet.pts, packet.is_keyframe,
+                            packet.is_corrupt)
+                for packet in _demux(container, stream)]
 
 
 def video_frame_count(path) -> int:
@@ -68,7 +83,7 @@ def video_frame_count(path) -> int:
     none); raises for unreadable or empty files."""
     container, stream = _open(path)
     with container:
-        count = stream.frames or len(_packets(container, stream))
+        count = stream.frames or sum(1 for _ in _demux(container, stream))
     if count <= 0:
         raise VideoReadError(f'video has no frames: {path}')
     return count
@@ -83,8 +98,9 @@ def _display_indices(packets) -> Dict[int, int]:
     return {pts: index for index, pts in enumerate(sorted(stamps))}
 
 
-def _packets_needed(packets, index_of, wanted) -> list:
-    """The packets that decoding the ``wanted`` frames needs, which is what
+def _packets_needed(packets, index_of, wanted) -> Set[int]:
+    """Positions of the packets that decoding the ``wanted`` frames needs,
+    which is what
     seeking gives: for each group of pictures (a key frame and the packets
     up to the next, in decode order) holding wanted frames, its packets up
     to the last wanted one; all of the group before where a wanted frame
@@ -108,8 +124,8 @@ def _packets_needed(packets, index_of, wanted) -> list:
     # the first packet always: its SEI may name the x264 version, which
     # FFmpeg needs to undo old x264 bugs (FF++'s 4:4:4 clips decode to
     # other pixels without it)
-    return [packet for n, packet in enumerate(packets)
-            if n == 0 or n <= last_needed.get(group_of[n], -1)]
+    return {n for n in range(len(packets))
+            if n == 0 or n <= last_needed.get(group_of[n], -1)}
 
 
 def iter_frames(path, indices: Sequence[int]
@@ -121,14 +137,17 @@ def iter_frames(path, indices: Sequence[int]
     wanted = {int(i) for i in indices}
     if not wanted:
         return
+    packets = _packet_infos(path)
+    index_of = _display_indices(packets)
+    damaged = {packet.pts for packet in packets if packet.is_corrupt}
+    # only with timestamps is it known which frame a packet holds
+    needed = _packets_needed(packets, index_of, wanted) if index_of else \
+        set(range(len(packets)))
+    counted = 0  # frames out so far, where timestamps are missing
     container, stream = _open(path)
     with container:
         stream.thread_type = 'AUTO'
         decoder = stream.codec_context
-        packets = _packets(container, stream)
-        index_of = _display_indices(packets)
-        damaged = {packet.pts for packet in packets if packet.is_corrupt}
-        counted = 0  # frames out so far, where timestamps are missing
 
         def frames_out(packet):
             nonlocal counted
@@ -144,10 +163,12 @@ def iter_frames(path, indices: Sequence[int]
                 if index in wanted and frame.pts not in damaged:
                     yield index, frame.to_ndarray(format='bgr24')
 
-        if index_of:
-            packets = _packets_needed(packets, index_of, wanted)
-        for packet in packets:
-            # only with timestamps is it known which frame a packet holds
+        last = max(needed, default=-1)
+        for n, packet in enumerate(_demux(container, stream)):
+            if n > last:
+                break
+            if n not in needed:
+                continue
             skip = index_of and index_of[packet.pts] not in wanted
             decoder.skip_frame = 'NONREF' if skip else 'DEFAULT'
             yield from frames_out(packet)

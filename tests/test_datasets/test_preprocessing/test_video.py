@@ -82,7 +82,7 @@ def test_groups_of_pictures_without_wanted_frames_are_not_decoded(
     assert sorted(frames) == some
     for index in some:
         assert np.array_equal(frames[index], every[index]), index
-    assert len(fed[0]) < 40  # of the 48 up to frame 47
+    assert len(fed[0]) < 40  # packets decoded, of the 48 up to frame 47
 
 
 def test_a_file_cut_short_gives_its_intact_frames(h264_counter, tmp_path):
