@@ -43,7 +43,8 @@ setup(
     description='Quality-centric deepfake detection on MMEngine',
     long_description=open('README.md').read(),
     long_description_content_type='text/markdown',
-    packages=find_packages(exclude=('configs', 'tools', 'tests', 'benchmarks')),
+    packages=find_packages(
+        exclude=('configs', 'tools', 'tests', 'benchmarks')),
     include_package_data=True,
     python_requires='>=3.9',
     install_requires=read_requirements('requirements/runtime.txt'),

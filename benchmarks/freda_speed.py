@@ -50,8 +50,7 @@ if importlib.util.find_spec('qcdet') is None:  # not installed: a checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from qcdet.datasets.transforms.freq_augment import FreqAugment  # noqa: E402
 from qcdet.datasets.transforms.loading import read_image  # noqa: E402
-from qcdet.models.data_preprocessors import \
-    DeepfakeDataPreprocessor  # noqa: E402
+from qcdet.models.data_preprocessors import DeepfakeDataPreprocessor  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from timing import interleaved  # noqa: E402

@@ -248,9 +248,9 @@ def fake_exposure(work_dir: str) -> dict:
     baseline: every fake once per epoch, no FreDA)."""
     visits = freda = 0
     for path in sorted(Path(work_dir).glob('quality/epoch_*.json')):
-        for stats in json.loads(path.read_text())['per_method'].values():
-            visits += stats.get('visits', stats['count'])
-            freda += stats.get('freda_visits', stats.get('num_easy', 0))
+        for method_stats in json.loads(path.read_text())['per_method'].values():
+            visits += method_stats.get('visits', method_stats['count'])
+            freda += method_stats.get('freda_visits', method_stats.get('num_easy', 0))
     return dict(fake_visits=visits, freda_visits=freda)
 
 

@@ -42,8 +42,7 @@ except ImportError:  # not installed: run from a checkout
 import cv2  # noqa: E402
 
 import dfdc_footage  # noqa: E402
-from qcdet.datasets.preprocessing import (  # noqa: E402
-    evenly_spaced_indices, read_frames, video_frame_count)
+from qcdet.datasets.preprocessing import evenly_spaced_indices, read_frames, video_frame_count  # noqa: E402
 from qcdet.faces import FaceCropper  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]

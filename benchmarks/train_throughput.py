@@ -53,8 +53,8 @@ rounds), more than the 3 % the target tests, hence 10 rounds by default
 """
 import argparse
 import gc
-import resource
 import importlib.util
+import resource
 import statistics
 import sys
 import tempfile
@@ -72,8 +72,7 @@ from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from qcdet.datasets.synthetic import generate_demo_dataset  # noqa: E402
-from qcdet.quality.static_scoring import (evaluator_config,  # noqa: E402
-                                          score_annotation)
+from qcdet.quality.static_scoring import evaluator_config, score_annotation  # noqa: E402
 
 REFRESH_METHODS = ('before_run', 'before_train', 'before_train_epoch',
                    'before_train_iter', 'after_train_iter',

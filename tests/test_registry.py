@@ -1,5 +1,5 @@
-from mmengine.registry import DefaultScope
 from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import DefaultScope
 
 import qcdet.registry as registry
 

@@ -14,8 +14,12 @@ import json
 import sys
 from pathlib import Path
 
-from qcdet.apis import DeepfakeInferencer, MediaAnnotator, list_media, \
-    media_kind
+from qcdet.apis import (
+    DeepfakeInferencer,
+    MediaAnnotator,
+    list_media,
+    media_kind,
+)
 from qcdet.faces import DEFAULT_FACE_DETECTOR
 
 

@@ -14,9 +14,14 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from qcdet.engine import drop_disabled_hooks
-from qcdet.evaluation import (NOT_TESTED_KEY, format_results_table,
-                              resolve_test_sets, results_table,
-                              run_test_sets, save_results_table)
+from qcdet.evaluation import (
+    NOT_TESTED_KEY,
+    format_results_table,
+    resolve_test_sets,
+    results_table,
+    run_test_sets,
+    save_results_table,
+)
 from qcdet.utils import setup_distributed
 from qcdet.utils.cli import add_vis_backends_argument, vis_backends_config
 

@@ -7,8 +7,10 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from qcdet.engine import drop_disabled_hooks
-from qcdet.models.weight_init import (fetch_pretrained_weights,
-                                      pretrained_init_cfgs)
+from qcdet.models.weight_init import (
+    fetch_pretrained_weights,
+    pretrained_init_cfgs,
+)
 from qcdet.utils import ModelFileUnavailable, setup_distributed
 from qcdet.utils.cli import add_vis_backends_argument, vis_backends_config
 

@@ -22,13 +22,15 @@ default_hooks = dict(
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    # backend: nccl on GPU, gloo on CPU (chosen by qcdet.utils.setup_distributed)
+    # backend: nccl on GPU, gloo on CPU (chosen by
+    # qcdet.utils.setup_distributed)
     dist_cfg=dict(),
 )
 
 vis_backends = [dict(type='LocalVisBackend')]
-# TensorBoard too (pip install tensorboard; events in <run>/vis_data):
-# vis_backends = [dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')]
+# TensorBoard too (pip install tensorboard; events in <run>/vis_data), or
+# tools/train.py --vis-backends local tensorboard:
+# vis_backends = [dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')]  # noqa: E501
 visualizer = dict(type='Visualizer', vis_backends=vis_backends)
 
 log_level = 'INFO'

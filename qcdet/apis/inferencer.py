@@ -9,8 +9,7 @@ training.
 import copy
 import logging
 from pathlib import Path
-from typing import Callable, Iterator, List, Optional, Sequence, Tuple, \
-    Union
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -22,10 +21,12 @@ from mmengine.logging import print_log
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
-from qcdet.datasets.preprocessing.video import (VideoReadError,
-                                                evenly_spaced_indices,
-                                                iter_frames,
-                                                video_frame_count)
+from qcdet.datasets.preprocessing.video import (
+    VideoReadError,
+    evenly_spaced_indices,
+    iter_frames,
+    video_frame_count,
+)
 from qcdet.faces import DEFAULT_FACE_DETECTOR, FaceCropper
 from qcdet.registry import MODELS, TRANSFORMS
 

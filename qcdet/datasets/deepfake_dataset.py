@@ -10,6 +10,7 @@ from torch.utils.data import get_worker_info
 
 from qcdet.registry import DATASETS
 from qcdet.utils.seeding import seeded_rng
+
 from .deepfakebench import is_deepfakebench_index, parse_deepfakebench_index
 from .transforms.freq_augment import check_deferred_freda
 

@@ -24,9 +24,9 @@ from qcdet.utils.package_files import package_folder
 
 __all__ = [
     'TABLE_METRICS', 'NOT_TESTED_KEY', 'EvalDataset', 'dataset_config_dir',
-    'resolve_test_set', 'resolve_test_sets', 'eval_loader_cfg', 'eval_evaluator_cfg', 'run_test_sets',
-    'dump_file_for', 'results_table', 'format_results_table',
-    'save_results_table'
+    'resolve_test_set', 'resolve_test_sets', 'eval_loader_cfg',
+    'eval_evaluator_cfg', 'run_test_sets', 'dump_file_for',
+    'results_table', 'format_results_table', 'save_results_table'
 ]
 
 TABLE_METRICS = ('frame_auc', 'video_auc', 'eer', 'ap', 'acc')

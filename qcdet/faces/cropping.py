@@ -4,11 +4,13 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
-from .alignment import align_face, arcface_template, \
-    estimate_similarity_transform
+from .alignment import (
+    align_face,
+    arcface_template,
+    estimate_similarity_transform,
+)
 from .detection import FaceDetection, largest_face
-from .detectors import CascadeFaceDetector, DlibHOGDetector, \
-    RetinaFaceDetector
+from .detectors import CascadeFaceDetector, DlibHOGDetector, RetinaFaceDetector
 from .landmarks import DlibLandmarkPredictor, landmarks68_to_arcface5
 
 __all__ = ['FaceCrop', 'FaceCropper', 'build_face_detector',

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from qcdet.utils.download import fetch_model_file
+
 from .alignment import align_face
 from .optional_imports import dlib_model_path, import_optional
 

@@ -67,9 +67,11 @@ class StrictPretrainedInit(PretrainedInit):
         self.sha256 = sha256
 
     def __call__(self, module):
-        from mmengine.runner.checkpoint import (_load_checkpoint_with_prefix,
-                                                load_checkpoint,
-                                                load_state_dict)
+        from mmengine.runner.checkpoint import (
+            _load_checkpoint_with_prefix,
+            load_checkpoint,
+            load_state_dict,
+        )
         self.checkpoint = fetch_pretrained_checkpoint(
             dict(checkpoint=self.checkpoint, sha256=self.sha256))
         if not self.strict:

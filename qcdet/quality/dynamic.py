@@ -20,7 +20,8 @@ class ModelFeedbackEvaluator:
 
     def __init__(self, signal: str = 'prob'):
         if signal not in ('prob', 'loss'):
-            raise ValueError(f"signal must be 'prob' or 'loss', got {signal!r}")
+            raise ValueError(
+                f"signal must be 'prob' or 'loss', got {signal!r}")
         self.signal = signal
 
     def __call__(self, fake_prob: torch.Tensor,

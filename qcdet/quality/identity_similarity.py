@@ -2,11 +2,18 @@
 real face (the paper's static score), from a face recogniser's embeddings."""
 import numpy as np
 
-from qcdet.faces import (ArcFaceEmbedder, DlibFaceEmbedder, DlibHOGDetector,
-                         DlibLandmarkPredictor, OnnxFaceEmbedder,
-                         RetinaFaceDetector, landmarks68_to_arcface5,
-                         largest_face)
+from qcdet.faces import (
+    ArcFaceEmbedder,
+    DlibFaceEmbedder,
+    DlibHOGDetector,
+    DlibLandmarkPredictor,
+    OnnxFaceEmbedder,
+    RetinaFaceDetector,
+    landmarks68_to_arcface5,
+    largest_face,
+)
 from qcdet.registry import QUALITY_EVALUATORS
+
 from .base import StaticQualityEvaluator
 
 __all__ = [

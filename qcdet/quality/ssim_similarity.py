@@ -5,6 +5,7 @@ import cv2
 import numpy as np
 
 from qcdet.registry import QUALITY_EVALUATORS
+
 from .base import StaticQualityEvaluator
 
 __all__ = ['ssim', 'SSIMSimilarityEvaluator']

@@ -17,6 +17,7 @@ from qcdet.faces.embedders import fetch_arcface_model
 from qcdet.registry import QUALITY_EVALUATORS
 from qcdet.utils.download import ModelFileUnavailable
 from qcdet.utils.worker_pool import worker_context
+
 from .base import read_bgr_image
 
 __all__ = [

@@ -2,8 +2,11 @@
 ``img_path``/``pair_path`` joined with the data root."""
 from typing import List, Optional
 
-from qcdet.quality.static_scoring import (join_data_root, load_annotation,
-                                          resolve_data_root)
+from qcdet.quality.static_scoring import (
+    join_data_root,
+    load_annotation,
+    resolve_data_root,
+)
 
 __all__ = ['load_annotation_records']
 

@@ -24,6 +24,7 @@ from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 
 from qcdet.registry import DATA_SAMPLERS, DATASETS, HOOKS
+
 from .figure import new_figure
 from .freda_grid import freda_uint8
 

@@ -9,6 +9,7 @@ from matplotlib.patches import Ellipse, Rectangle
 
 from qcdet.datasets.transforms.loading import read_image
 from qcdet.utils.freda import freda_image, freda_mask, mask_columns
+
 from .figure import new_figure
 
 __all__ = [

@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 
 from qcdet.datasets.transforms.loading import read_image
+
 from .figure import new_figure
 
 __all__ = [

@@ -2,8 +2,7 @@
 import cv2
 import numpy as np
 
-from qcdet.apis import FAKE_COLOR, REAL_COLOR, MediaAnnotator, \
-    draw_face_score
+from qcdet.apis import FAKE_COLOR, REAL_COLOR, MediaAnnotator, draw_face_score
 
 
 def test_box_colour_follows_the_threshold():

@@ -6,8 +6,12 @@ from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.runner import save_checkpoint
 
-from qcdet.apis import (DeepfakeInferencer, crop_size_from_cfg, list_media,
-                        sample_frame_indices)
+from qcdet.apis import (
+    DeepfakeInferencer,
+    crop_size_from_cfg,
+    list_media,
+    sample_frame_indices,
+)
 from qcdet.faces import FaceCropper
 from qcdet.registry import MODELS
 

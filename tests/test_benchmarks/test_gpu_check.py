@@ -6,6 +6,11 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
+# end to end through subprocesses: minutes
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 LINE = re.compile(r'^([a-z0-9_]+): (\S+)$')
 

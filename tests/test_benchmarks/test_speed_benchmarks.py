@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# end to end through subprocesses: minutes
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 LINE = re.compile(r'^([a-z0-9_]+): (\S+)$')
 
@@ -88,8 +91,9 @@ def test_dataloader_ipc_tiny():
 def test_profile_train_tiny():
     """A QC run of a warm-up epoch plus one, all profiled, over the 40 train
     frames of 3 generated identities: 2 batches of 32 per epoch."""
-    values = run_benchmark('profile_train.py', '--config', 'configs/qc_demo.py',
-                           '--epochs', '1', '--identities', '3')
+    values = run_benchmark('profile_train.py', '--config',
+                           'configs/qc_demo.py', '--epochs', '1',
+                           '--identities', '3')
     assert values['profiled_iterations'] == 4
     assert values['profiled_seconds'] > 0
 

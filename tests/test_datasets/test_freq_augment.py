@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from qcdet.datasets.transforms.freq_augment import FreqAugment
-from qcdet.utils.freda import freda_mask, freda_mix
 from qcdet.registry import TRANSFORMS
+from qcdet.utils.freda import freda_mask, freda_mix
 
 
 def random_image(seed, height=24, width=31):
@@ -194,7 +194,8 @@ def test_demo_pipeline_gives_the_same_inputs_with_either_mix_in(tmp_path):
 
     generate_demo_dataset(str(tmp_path), seed=3, num_identities=6,
                           videos_per_identity=1, frames_per_video=2, size=64)
-    pipeline = Config.fromfile('configs/_base_/datasets/demo.py').train_pipeline
+    pipeline = Config.fromfile(
+        'configs/_base_/datasets/demo.py').train_pipeline
     inputs = {}
     for mix_in in ('pipeline', 'preprocessor'):
         steps = copy.deepcopy(pipeline)

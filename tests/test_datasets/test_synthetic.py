@@ -1,4 +1,5 @@
-"""The embedded synthetic demo dataset: layout, annotations, pairing, determinism and the q knob."""
+"""The embedded synthetic demo dataset: layout, annotations, pairing,
+determinism and the q knob."""
 import json
 import os
 from pathlib import Path
@@ -7,24 +8,43 @@ import cv2
 import numpy as np
 import pytest
 
-from qcdet.datasets.synthetic import (FORGERY_FAMILIES, SPLITS, generate_demo_dataset, make_fake, render_frame,
-                                      sample_identity, sample_poses)
+from qcdet.datasets.synthetic import (
+    FORGERY_FAMILIES,
+    SPLITS,
+    generate_demo_dataset,
+    make_fake,
+    render_frame,
+    sample_identity,
+    sample_poses,
+)
 
-TINY = dict(seed=3, num_identities=6, videos_per_identity=1, frames_per_video=2, size=48)
-RECORD_KEYS = {'img_path', 'label', 'video_id', 'dataset', 'method', 'frame_idx', 'pair_path', 'static_quality',
-               'true_quality'}
+TINY = dict(seed=3,
+            num_identities=6,
+            videos_per_identity=1,
+            frames_per_video=2,
+            size=48)
+RECORD_KEYS = {
+    'img_path', 'label', 'video_id', 'dataset', 'method', 'frame_idx',
+    'pair_path', 'static_quality', 'true_quality'
+}
 
 
 @pytest.fixture(scope='module')
 def tiny(tmp_path_factory):
     out = tmp_path_factory.mktemp('demo')
     summary = generate_demo_dataset(out, **TINY)
-    annotations = {split: json.loads((out / 'annotations' / f'{split}.json').read_text()) for split in SPLITS}
+    annotations = {
+        split: json.loads((out / 'annotations' / f'{split}.json').read_text())
+        for split in SPLITS
+    }
     return out, summary, annotations
 
 
 def _files(root: Path):
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob('*')) if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob('*')) if p.is_file()
+    }
 
 
 def _ssim(a: np.ndarray, b: np.ndarray) -> float:
@@ -35,8 +55,10 @@ def _ssim(a: np.ndarray, b: np.ndarray) -> float:
         return cv2.GaussianBlur(x, (7, 7), 1.5)
 
     ma, mb = blur(a), blur(b)
-    va, vb, cov = blur(a * a) - ma**2, blur(b * b) - mb**2, blur(a * b) - ma * mb
-    return float(((2 * ma * mb + c1) * (2 * cov + c2) / ((ma**2 + mb**2 + c1) * (va + vb + c2))).mean())
+    va, vb, cov = blur(a * a) - ma**2, blur(b * b) - mb**2, blur(
+        a * b) - ma * mb
+    return float(((2 * ma * mb + c1) * (2 * cov + c2) /
+                  ((ma**2 + mb**2 + c1) * (va + vb + c2))).mean())
 
 
 def _frames(num: int, size: int = 64):
@@ -44,7 +66,12 @@ def _frames(num: int, size: int = 64):
     for i in range(num):
         identity = sample_identity(np.random.default_rng(100 + i))
         pose = sample_poses(np.random.default_rng(200 + i), 3, size)[1]
-        frames.append(render_frame(identity, pose, size, noise_sigma=2.5, rng=np.random.default_rng(i)))
+        frames.append(
+            render_frame(identity,
+                         pose,
+                         size,
+                         noise_sigma=2.5,
+                         rng=np.random.default_rng(i)))
     return frames
 
 
@@ -62,31 +89,42 @@ def test_annotation_structure(tiny):
             assert record['label'] == int(record['method'] != 'real')
             assert record['static_quality'] is None
             assert 0 <= record['frame_idx'] < TINY['frames_per_video']
-            assert record['video_id'] == f"demo/{record['method']}/{Path(record['img_path']).parent.name}"
+            video = Path(record['img_path']).parent.name
+            assert record['video_id'] == f"demo/{record['method']}/{video}"
             image = cv2.imread(str(out / record['img_path']))
-            assert image is not None and image.shape == (TINY['size'], TINY['size'], 3), record['img_path']
+            assert image is not None and image.shape == (TINY['size'],
+                                                         TINY['size'],
+                                                         3), record['img_path']
             if record['label'] == 0:
                 assert record['img_path'].startswith('real/')
-                assert record['pair_path'] is None and record['true_quality'] is None
+                assert record['pair_path'] is None and record[
+                    'true_quality'] is None
             else:
-                assert record['img_path'].startswith(f"fake/{record['method']}/")
+                assert record['img_path'].startswith(
+                    f"fake/{record['method']}/")
                 assert record['method'] in FORGERY_FAMILIES
                 assert 0 <= record['true_quality'] <= 1
         total += len(ann['data_list'])
-    assert total == summary['num_frames'] == TINY['num_identities'] * TINY['frames_per_video'] * (1 + len(
-        FORGERY_FAMILIES))
+    assert total == summary['num_frames'] == TINY['num_identities'] * TINY[
+        'frames_per_video'] * (1 + len(FORGERY_FAMILIES))
     pngs = [p for p in out.rglob('*.png')]
     assert len(pngs) == total
 
 
 def test_splits_disjoint_by_identity(tiny):
     _, _, annotations = tiny
-    identities = {split: {r['identity'] for r in ann['data_list']} for split, ann in annotations.items()}
+    identities = {
+        split: {r['identity']
+                for r in ann['data_list']}
+        for split, ann in annotations.items()
+    }
     for i, a in enumerate(SPLITS):
         for b in SPLITS[i + 1:]:
             assert not identities[a] & identities[b], (a, b)
-    assert sum(len(ids) for ids in identities.values()) == TINY['num_identities']
-    for ann in annotations.values():  # a video's identity is the one in its name
+    assert sum(len(ids)
+               for ids in identities.values()) == TINY['num_identities']
+    for ann in annotations.values(
+    ):  # a video's identity is the one in its name
         for r in ann['data_list']:
             assert r['video_id'].split('/')[-1].startswith(r['identity'] + '_')
 
@@ -99,12 +137,16 @@ def test_fake_pairs_are_the_source_real_frames(tiny):
         assert len(fakes) == len(reals) * len(FORGERY_FAMILIES)
         for fake in fakes:
             assert (out / fake['pair_path']).is_file()
-            real = reals[fake['pair_path']]  # the pair is a real frame of the same split
+            real = reals[fake[
+                'pair_path']]  # the pair is a real frame of the same split
             assert real['identity'] == fake['identity']
             assert real['frame_idx'] == fake['frame_idx']
-            assert real['video_id'].split('/')[-1] == fake['video_id'].split('/')[-1]
-            # aligned: the fake leaves much of the frame (background, hair, clothes) untouched
-            same = (cv2.imread(str(out / fake['img_path'])) == cv2.imread(str(out / fake['pair_path']))).all(-1)
+            assert real['video_id'].split('/')[-1] == fake['video_id'].split(
+                '/')[-1]
+            # aligned: the fake leaves much of the frame (background, hair,
+            # clothes) untouched
+            same = (cv2.imread(str(out / fake['img_path'])) == cv2.imread(
+                str(out / fake['pair_path']))).all(-1)
             assert same.mean() > 0.2, fake['img_path']
 
 
@@ -119,30 +161,40 @@ def test_video_ids_unique_per_method_and_video(tiny):
     for ann in annotations.values():
         for r in ann['data_list']:
             frames.setdefault(r['video_id'], []).append(r['frame_idx'])
-    assert all(sorted(idx) == list(range(TINY['frames_per_video'])) for idx in frames.values())
+    assert all(
+        sorted(idx) == list(range(TINY['frames_per_video']))
+        for idx in frames.values())
     quality = {}
     for ann in annotations.values():  # one q per fake video
         for r in ann['data_list']:
             if r['label'] == 1:
-                assert quality.setdefault(r['video_id'], r['true_quality']) == r['true_quality']
+                assert quality.setdefault(
+                    r['video_id'], r['true_quality']) == r['true_quality']
 
 
 def test_deterministic_for_a_seed(tiny, tmp_path):
     out, _, _ = tiny
     again = tmp_path / 'again'
-    generate_demo_dataset(again, workers=2, **TINY)  # also: workers do not change the bytes
+    generate_demo_dataset(again, workers=2,
+                          **TINY)  # also: workers do not change the bytes
     assert _files(again) == _files(out)
     other = tmp_path / 'other'
     generate_demo_dataset(other, **dict(TINY, seed=TINY['seed'] + 1))
-    assert _files(other)['real/id000_v0/000.png'] != _files(out)['real/id000_v0/000.png']
+    assert _files(other)['real/id000_v0/000.png'] != _files(
+        out)['real/id000_v0/000.png']
 
 
 def test_regenerating_replaces_and_foreign_dirs_are_refused(tmp_path):
     out = tmp_path / 'demo'
     generate_demo_dataset(out, **TINY)
     generate_demo_dataset(out, **dict(TINY, frames_per_video=1))
-    records = sum(len(json.loads((out / 'annotations' / f'{s}.json').read_text())['data_list']) for s in SPLITS)
-    assert len(list(out.rglob('*.png'))) == records  # no stale frames from the first run
+    records = sum(
+        len(
+            json.loads((out / 'annotations' /
+                        f'{s}.json').read_text())['data_list'])
+        for s in SPLITS)
+    assert len(list(
+        out.rglob('*.png'))) == records  # no stale frames from the first run
 
     foreign = tmp_path / 'foreign'
     foreign.mkdir()
@@ -152,12 +204,19 @@ def test_regenerating_replaces_and_foreign_dirs_are_refused(tmp_path):
     assert os.listdir(foreign) == ['keep.txt']
 
 
-@pytest.mark.parametrize('version', ['v1', 'v2'])  # the benchmark ('benchmark' is pytest-benchmark's fixture)
+@pytest.mark.parametrize(
+    'version',
+    ['v1', 'v2'])  # the benchmark ('benchmark' is pytest-benchmark's fixture)
 @pytest.mark.parametrize('family', sorted(FORGERY_FAMILIES))
 def test_fakes_are_pixel_aligned(family, version):
     for seed, frame in enumerate(_frames(3)):
         real = frame.image.astype(np.float32)
-        fake = make_fake(family, frame, 0.5, seed=seed, donors=[], benchmark=version)
+        fake = make_fake(family,
+                         frame,
+                         0.5,
+                         seed=seed,
+                         donors=[],
+                         benchmark=version)
         diff = np.abs(fake.astype(np.float32) - real).mean(-1)
         inside = diff[frame.masks['face'] > 0.5].mean()
         outside = diff[frame.masks['head'] < 0.01].mean()
@@ -169,8 +228,14 @@ def test_fakes_are_pixel_aligned(family, version):
 def test_artefacts_weaken_as_quality_rises(family):
     for seed, frame in enumerate(_frames(3)):
         donors = [sample_identity(np.random.default_rng(7))]
-        fakes = {q: make_fake(family, frame, q, seed=seed, donors=donors) for q in (0.1, 0.9, 1.0)}
-        error = {q: np.abs(f.astype(np.float32) - frame.image).mean() for q, f in fakes.items()}
+        fakes = {
+            q: make_fake(family, frame, q, seed=seed, donors=donors)
+            for q in (0.1, 0.9, 1.0)
+        }
+        error = {
+            q: np.abs(f.astype(np.float32) - frame.image).mean()
+            for q, f in fakes.items()
+        }
         ssim = {q: _ssim(f, frame.image) for q, f in fakes.items()}
         assert error[0.1] > error[0.9], (family, error)
         assert ssim[0.1] < ssim[0.9], (family, ssim)

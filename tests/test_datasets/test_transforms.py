@@ -6,11 +6,15 @@ from mmcv.transforms import Compose
 from mmengine.registry import init_default_scope
 from mmpretrain.structures import DataSample
 
-from qcdet.datasets.transforms import (LoadFrame, PackDeepfakeInputs,
-                                       RandomGaussianBlur, RandomHueShift,
-                                       RandomJPEGCompression, read_image)
+from qcdet.datasets.transforms import (
+    LoadFrame,
+    PackDeepfakeInputs,
+    RandomGaussianBlur,
+    RandomHueShift,
+    RandomJPEGCompression,
+    read_image,
+)
 from qcdet.registry import TRANSFORMS
-
 
 SIZE = 16
 

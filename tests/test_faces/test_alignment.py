@@ -2,8 +2,12 @@ import cv2
 import numpy as np
 import pytest
 
-from qcdet.faces import (ARCFACE_TEMPLATE_112, align_face, arcface_template,
-                         estimate_similarity_transform)
+from qcdet.faces import (
+    ARCFACE_TEMPLATE_112,
+    align_face,
+    arcface_template,
+    estimate_similarity_transform,
+)
 
 
 def similarity_matrix(angle_deg, scale, tx, ty):

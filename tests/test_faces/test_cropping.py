@@ -2,8 +2,13 @@ import numpy as np
 import pytest
 from face_frames import original_video, read_frames
 
-from qcdet.faces import (CascadeFaceDetector, FaceCropper, arcface_template,
-                         build_face_detector, default_detector_cfg)
+from qcdet.faces import (
+    CascadeFaceDetector,
+    FaceCropper,
+    arcface_template,
+    build_face_detector,
+    default_detector_cfg,
+)
 
 
 @pytest.mark.parametrize('detector', ['cascade', 'dlib', 'retinaface'])

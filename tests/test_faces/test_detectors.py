@@ -1,9 +1,15 @@
 import numpy as np
 import pytest
-
 from face_frames import original_video, read_frames
-from qcdet.faces import (DlibHOGDetector, FaceDetection, RetinaFaceDetector,
-                         box_iou, largest_face, resize_for_detection)
+
+from qcdet.faces import (
+    DlibHOGDetector,
+    FaceDetection,
+    RetinaFaceDetector,
+    box_iou,
+    largest_face,
+    resize_for_detection,
+)
 
 
 @pytest.fixture(scope='module')

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from face_frames import shared_data_root
+
 from qcdet.faces import DEFAULT_FACE_DETECTOR, FaceCropper
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'benchmarks'))

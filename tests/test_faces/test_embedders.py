@@ -2,11 +2,16 @@ import warnings
 
 import numpy as np
 import pytest
-
 from face_frames import original_video, read_frames
-from qcdet.faces import (ARCFACE_TEMPLATE_112, DlibFaceEmbedder,
-                         DlibHOGDetector, DlibLandmarkPredictor,
-                         OnnxFaceEmbedder, align_face)
+
+from qcdet.faces import (
+    ARCFACE_TEMPLATE_112,
+    DlibFaceEmbedder,
+    DlibHOGDetector,
+    DlibLandmarkPredictor,
+    OnnxFaceEmbedder,
+    align_face,
+)
 
 torch = pytest.importorskip('torch')
 

@@ -1,9 +1,12 @@
 import numpy as np
 import pytest
-
 from face_frames import original_video, read_frames
-from qcdet.faces import (DlibHOGDetector, DlibLandmarkPredictor,
-                         landmarks68_to_arcface5)
+
+from qcdet.faces import (
+    DlibHOGDetector,
+    DlibLandmarkPredictor,
+    landmarks68_to_arcface5,
+)
 
 pytest.importorskip('dlib', reason='dlib-bin is not installed')
 pytest.importorskip('face_recognition_models',

@@ -14,8 +14,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qcdet.faces import (ARCFACE_SOURCE, ArcFaceEmbedder, OnnxFaceEmbedder,
-                         fetch_arcface_model, scales_input_inside)
+from qcdet.faces import (
+    ARCFACE_SOURCE,
+    ArcFaceEmbedder,
+    OnnxFaceEmbedder,
+    fetch_arcface_model,
+    scales_input_inside,
+)
 from qcdet.quality.identity_similarity import IdentitySimilarityEvaluator
 
 torch = pytest.importorskip('torch')

@@ -5,9 +5,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qcdet.quality.identity_similarity import (IdentitySimilarityEvaluator,
-                                               cosine_to_similarity,
-                                               dlib_distance_to_similarity)
+from qcdet.quality.identity_similarity import (
+    IdentitySimilarityEvaluator,
+    cosine_to_similarity,
+    dlib_distance_to_similarity,
+)
 from qcdet.registry import QUALITY_EVALUATORS
 
 FFPP = Path('icpr2020dfdc') / 'ffpp'

@@ -7,10 +7,17 @@ import math
 import numpy as np
 import pytest
 import torch
-from robust_helpers import (MAX_EPOCHS, TEST_FRAMES, evaluate,
-                            train_on_two_nodes)
+from robust_helpers import (
+    MAX_EPOCHS,
+    TEST_FRAMES,
+    evaluate,
+    train_on_two_nodes,
+)
 
 from qcdet.evaluation import DeepfakeMetric
+
+# end to end through subprocesses: minutes
+pytestmark = pytest.mark.slow
 
 
 def unrounded_metrics(predictions):

@@ -12,8 +12,14 @@ from mmpretrain.structures import DataSample
 from robust_helpers import train
 
 from qcdet.datasets.samplers import QualityCurriculumSampler
-from qcdet.engine.hooks import (CheckInvalidLossHook, InvalidLossError,
-                                QualityScoreHook)
+from qcdet.engine.hooks import (
+    CheckInvalidLossHook,
+    InvalidLossError,
+    QualityScoreHook,
+)
+
+# end to end through subprocesses: minutes
+pytestmark = pytest.mark.slow
 
 
 def batch_of(*paths):

@@ -2,8 +2,12 @@
 uninterrupted run ends."""
 import re
 
+import pytest
 import torch
 from robust_helpers import ITERS_PER_EPOCH, MAX_EPOCHS, evaluate, train
+
+# end to end through subprocesses: minutes
+pytestmark = pytest.mark.slow
 
 KILL_AT = ITERS_PER_EPOCH + 2  # right after step 3 of epoch 2 (of 6)
 

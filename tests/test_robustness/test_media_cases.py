@@ -7,10 +7,16 @@ import numpy as np
 import pytest
 
 from qcdet.datasets.preprocessing import build_layout, preprocess_dataset
-from qcdet.datasets.preprocessing.video import (VideoReadError, read_frames,
-                                                video_frame_count)
-from qcdet.datasets.synthetic.faces import (render_frame, sample_identity,
-                                            sample_poses)
+from qcdet.datasets.preprocessing.video import (
+    VideoReadError,
+    read_frames,
+    video_frame_count,
+)
+from qcdet.datasets.synthetic.faces import (
+    render_frame,
+    sample_identity,
+    sample_poses,
+)
 
 NUM_FRAMES = 20
 

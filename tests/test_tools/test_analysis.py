@@ -64,6 +64,7 @@ def quality_file(work, epoch):
     return json.loads((work / 'quality' / f'epoch_{epoch}.json').read_text())
 
 
+@pytest.mark.slow
 def test_plot_roc_matches_the_test_metrics(qc_run, tmp_path, capsys):
     out = tmp_path / 'roc.png'
     printed = run_tool('tools/analysis/plot_roc.py', qc_run['preds'],
@@ -85,6 +86,7 @@ def test_plot_roc_matches_the_test_metrics(qc_run, tmp_path, capsys):
     assert len(preds['scores']) == expected['num_frames']
 
 
+@pytest.mark.slow
 def test_plot_quality(qc_run, tmp_path, capsys):
     work = qc_run['work']
     printed = run_tool('tools/analysis/plot_quality.py', work, '--epoch', 1,
@@ -104,9 +106,13 @@ def test_plot_quality(qc_run, tmp_path, capsys):
     assert_png(tmp_path / f'quality_epoch_{EPOCHS}.png')
 
 
+@pytest.mark.slow
 def test_plot_quality_histograms_count_the_fakes(qc_run, demo_root):
-    from qcdet.visualization import (curriculum_timeline, load_quality_files,
-                                     quality_histograms)
+    from qcdet.visualization import (
+        curriculum_timeline,
+        load_quality_files,
+        quality_histograms,
+    )
     files = load_quality_files(str(qc_run['work']))
     train = json.loads(
         (demo_root / 'annotations' / 'train.json').read_text())['data_list']
@@ -120,6 +126,7 @@ def test_plot_quality_histograms_count_the_fakes(qc_run, demo_root):
         for e in range(1, EPOCHS + 1)]
 
 
+@pytest.mark.slow
 def test_plot_training(qc_run, tmp_path, capsys):
     out = tmp_path / 'curves.png'
     printed = run_tool('tools/analysis/plot_training.py', qc_run['work'],

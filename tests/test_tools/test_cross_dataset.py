@@ -10,8 +10,12 @@ import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from qcdet.evaluation import (equal_error_rate, format_results_table,
-                              resolve_test_set, results_table)
+from qcdet.evaluation import (
+    equal_error_rate,
+    format_results_table,
+    resolve_test_set,
+    results_table,
+)
 
 
 @pytest.fixture(scope='module')
@@ -41,6 +45,7 @@ def expected_metrics(preds):
         num_frames=len(preds), num_videos=len(names))
 
 
+@pytest.mark.slow
 def test_two_test_sets_on_two_processes(demo_root, checkpoint, tmp_path,
                                         cli):
     """Demo test and val splits as annotation files, tested by 2 CPU
@@ -111,6 +116,7 @@ def test_average_skips_undefined_metrics():
                                                  '0.7000']
 
 
+@pytest.mark.slow
 def test_empty_and_missing_sets_get_a_row_and_the_rest_is_tested(
         demo_root, checkpoint, tmp_path, cli):
     """A test split left empty by preprocessing and a set not on this
@@ -136,6 +142,7 @@ def test_empty_and_missing_sets_get_a_row_and_the_rest_is_tested(
     assert 'not_tested' not in tested and 0 <= tested['frame_auc'] <= 1
 
 
+@pytest.mark.slow
 def test_no_set_testable_is_an_error(demo_root, checkpoint, tmp_path, cli):
     import subprocess
     import sys
@@ -143,6 +150,7 @@ def test_no_set_testable_is_an_error(demo_root, checkpoint, tmp_path, cli):
         [sys.executable, 'tools/test.py', 'configs/baseline_demo.py',
          str(checkpoint), '--work-dir', str(tmp_path), '--datasets',
          f'celebdf_v2={tmp_path / "absent"}', *cli.cfg_options(demo_root)],
-        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=300)
+        cwd=Path(__file__).resolve().parents[2], capture_output=True,
+        text=True, timeout=300)
     assert result.returncode == 1
     assert 'none of the test sets could be tested' in result.stderr

@@ -39,6 +39,7 @@ def read_frame(path, index):
     return frame
 
 
+@pytest.mark.slow
 def test_infer_real_clips(checkpoint, shared_data, tmp_path, cli):
     ffpp = shared_data / FFPP_VIDEO
     dfdc = shared_data / DFDC_VIDEOS
@@ -101,6 +102,7 @@ def test_infer_real_clips(checkpoint, shared_data, tmp_path, cli):
 DLIB_MISSED = [0, 26, 31, 34, 42, 51, 53, 54, 55]
 
 
+@pytest.mark.slow
 def test_default_flags_score_dfdc_style_video(checkpoint, shared_data,
                                               tmp_path, monkeypatch):
     faces = dfdc_footage.face_crop_paths(shared_data)

@@ -114,6 +114,7 @@ def test_browse_dataset_shows_the_planned_epoch(static_root, tmp_path,
     check_against_plan(samples, *planned_epoch(static_root, 1))
 
 
+@pytest.mark.slow
 def test_browse_dataset_uses_recorded_dynamic_scores(static_root, tmp_path,
                                                      cli):
     dataset = DeepfakeDataset(ann_file='annotations/train.json',
@@ -137,6 +138,7 @@ def test_browse_dataset_uses_recorded_dynamic_scores(static_root, tmp_path,
     check_against_plan(shown_samples(log), plan, items, fqs)
 
 
+@pytest.mark.slow
 def test_browse_dataset_replays_a_runs_epochs(static_root, tmp_path, cli):
     """Epoch 1 from the static scores alone, epoch 2 from the dynamic
     scores recorded after epoch 1: both as the run's epoch files say."""

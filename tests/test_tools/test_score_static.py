@@ -8,8 +8,12 @@ import pytest
 
 from qcdet.quality import static_scoring
 from qcdet.quality.ssim_similarity import SSIMSimilarityEvaluator
-from qcdet.quality.static_scoring import (evaluator_config, partial_path,
-                                          resolve_data_root, score_annotation)
+from qcdet.quality.static_scoring import (
+    evaluator_config,
+    partial_path,
+    resolve_data_root,
+    score_annotation,
+)
 
 SSIM_CFG = evaluator_config('ssim')
 REPO = Path(__file__).resolve().parents[2]

@@ -5,6 +5,9 @@ import os
 
 import pytest
 
+# end to end through subprocesses: minutes
+pytestmark = pytest.mark.slow
+
 SRUN = r'''#!/usr/bin/env bash
 # stand-in for srun: --ntasks copies of the command, with SLURM_* ranks
 echo "srun $*" >> "$SRUN_LOG"

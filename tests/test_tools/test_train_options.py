@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 import torch
 
+# end to end through subprocesses: minutes
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -28,8 +31,9 @@ def test_auto_scale_lr_and_tensorboard(cli, demo_root, tmp_path):
     learning_rates = {round(r['lr'], 12) for r in scalars(work) if 'lr' in r}
     assert learning_rates == {1e-3 * 8 / 32}
 
-    from tensorboard.backend.event_processing.event_accumulator import \
-        EventAccumulator
+    from tensorboard.backend.event_processing.event_accumulator import (
+        EventAccumulator,
+    )
     (events, ) = work.glob('*/vis_data/events.out.tfevents.*')
     accumulator = EventAccumulator(str(events))
     accumulator.Reload()

@@ -9,6 +9,9 @@ import pytest
 
 from qcdet.quality import score_annotation
 
+# end to end through subprocesses: minutes
+pytestmark = pytest.mark.slow
+
 EPOCHS = 3
 OPTS = {
     'train_cfg.max_epochs': EPOCHS,

@@ -2,6 +2,11 @@
 import json
 import os
 
+import pytest
+
+# end to end through subprocesses: minutes
+pytestmark = pytest.mark.slow
+
 
 def test_train_then_test(demo_root, tmp_path, cli):
     work = tmp_path / 'work'

@@ -65,6 +65,7 @@ def test_vis_cam_on_a_demo_crop(demo_root, checkpoint, tmp_path, cli):
     assert 'CAM of "fake" on backbone' in log
 
 
+@pytest.mark.slow
 def test_vis_cam_on_a_video_frame_face(shared_data, checkpoint, tmp_path,
                                        cli):
     video = shared_data / FFPP_VIDEO

@@ -6,10 +6,14 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
 import torch
 from mmengine.config import Config
 
 from qcdet.registry import MODELS
+
+# end to end through subprocesses: minutes
+pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -13,10 +13,14 @@ import pytest
 
 from qcdet.quality import score_annotation
 
+# end to end through subprocesses: minutes
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 
 ALGORITHMS = ('core', 'recce', 'ucf')
 # training-log keys each detector adds to the usual loss and acc
+
 EXTRA_LOG_KEYS = {
     'core': {'loss_cls_view2', 'loss_consistency'},
     'recce': {'loss_reconstruction', 'loss_metric'},

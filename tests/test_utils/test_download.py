@@ -8,8 +8,12 @@ import tarfile
 
 import pytest
 
-from qcdet.utils import (ModelFileUnavailable, cached_path, fetch_model_file,
-                         model_cache_dir)
+from qcdet.utils import (
+    ModelFileUnavailable,
+    cached_path,
+    fetch_model_file,
+    model_cache_dir,
+)
 
 PAYLOAD = b'weights' * 1000
 

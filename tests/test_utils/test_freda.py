@@ -2,8 +2,13 @@ import numpy as np
 import pytest
 import torch
 
-from qcdet.utils.freda import (MaskCache, freda_mask, freda_mix, low_pass,
-                               mask_columns)
+from qcdet.utils.freda import (
+    MaskCache,
+    freda_mask,
+    freda_mix,
+    low_pass,
+    mask_columns,
+)
 
 
 def random_image(seed, height=24, width=31):

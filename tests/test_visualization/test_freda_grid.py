@@ -3,8 +3,12 @@ import cv2
 import numpy as np
 import pytest
 
-from qcdet.visualization import (freda_example, pick_paired_fakes,
-                                 plot_freda_examples, save_figure)
+from qcdet.visualization import (
+    freda_example,
+    pick_paired_fakes,
+    plot_freda_examples,
+    save_figure,
+)
 
 
 @pytest.fixture

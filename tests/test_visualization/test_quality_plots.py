@@ -5,9 +5,12 @@ import json
 import numpy as np
 import pytest
 
-from qcdet.visualization import (load_quality_files,
-                                 plot_curriculum_timeline,
-                                 plot_quality_histograms, save_figure)
+from qcdet.visualization import (
+    load_quality_files,
+    plot_curriculum_timeline,
+    plot_quality_histograms,
+    save_figure,
+)
 
 METHODS = ['swap'] * 5 + ['reenact'] * 3
 

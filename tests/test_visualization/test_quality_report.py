@@ -5,11 +5,15 @@ import cv2
 import numpy as np
 import pytest
 
-from qcdet.visualization import (extreme_fakes, format_quality_table,
-                                 load_annotation_records,
-                                 plot_contact_sheet,
-                                 plot_quality_distribution, save_figure,
-                                 summarize_quality)
+from qcdet.visualization import (
+    extreme_fakes,
+    format_quality_table,
+    load_annotation_records,
+    plot_contact_sheet,
+    plot_quality_distribution,
+    save_figure,
+    summarize_quality,
+)
 
 
 @pytest.fixture

@@ -7,8 +7,12 @@ import torch
 from sklearn.metrics import roc_auc_score
 
 from qcdet.evaluation.metrics import DeepfakeMetric
-from qcdet.visualization import (load_predictions, plot_roc, save_figure,
-                                 video_level)
+from qcdet.visualization import (
+    load_predictions,
+    plot_roc,
+    save_figure,
+    video_level,
+)
 
 
 def dump(path, rng, num_videos=8, frames=3, shift=0.2):

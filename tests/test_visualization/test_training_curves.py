@@ -4,8 +4,12 @@ import json
 
 import pytest
 
-from qcdet.visualization import (find_scalar_logs, load_training_log,
-                                 plot_training_curves, save_figure)
+from qcdet.visualization import (
+    find_scalar_logs,
+    load_training_log,
+    plot_training_curves,
+    save_figure,
+)
 
 
 def write_log(work_dir, run, lines):

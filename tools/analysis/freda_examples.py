@@ -6,8 +6,12 @@ mixed and their log-magnitude spectra.
 """
 import argparse
 
-from qcdet.visualization import (load_annotation_records, pick_paired_fakes,
-                                 plot_freda_examples, save_figure)
+from qcdet.visualization import (
+    load_annotation_records,
+    pick_paired_fakes,
+    plot_freda_examples,
+    save_figure,
+)
 
 
 def parse_args():

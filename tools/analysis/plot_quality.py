@@ -8,9 +8,12 @@ histograms per forgery method for one epoch, and the curriculum timeline
 import argparse
 import os.path as osp
 
-from qcdet.visualization import (load_quality_files,
-                                 plot_curriculum_timeline,
-                                 plot_quality_histograms, save_figure)
+from qcdet.visualization import (
+    load_quality_files,
+    plot_curriculum_timeline,
+    plot_quality_histograms,
+    save_figure,
+)
 
 
 def parse_args():

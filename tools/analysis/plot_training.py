@@ -5,8 +5,12 @@ MMEngine work dir's ``*/vis_data/scalars.json``.
 """
 import argparse
 
-from qcdet.visualization import (find_scalar_logs, load_training_log,
-                                 plot_training_curves, save_figure)
+from qcdet.visualization import (
+    find_scalar_logs,
+    load_training_log,
+    plot_training_curves,
+    save_figure,
+)
 
 
 def parse_args():

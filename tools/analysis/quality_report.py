@@ -11,11 +11,15 @@ import json
 import os
 import os.path as osp
 
-from qcdet.visualization import (extreme_fakes, format_quality_table,
-                                 load_annotation_records,
-                                 plot_contact_sheet,
-                                 plot_quality_distribution, save_figure,
-                                 summarize_quality)
+from qcdet.visualization import (
+    extreme_fakes,
+    format_quality_table,
+    load_annotation_records,
+    plot_contact_sheet,
+    plot_quality_distribution,
+    save_figure,
+    summarize_quality,
+)
 
 
 def parse_args():

@@ -2,7 +2,8 @@
 bottom or top quartile of FQS is drawn "hard", per temperature and hard
 fraction (reproduces the table in docs/method.md).
 
-    python tools/analysis/sampler_temperature.py [--num-fakes 200] [--epochs 400]
+    python tools/analysis/sampler_temperature.py [--num-fakes 200] [--epochs
+    400]
 """
 import argparse
 

@@ -20,10 +20,13 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 
 from qcdet.visualization import save_figure
-from qcdet.visualization.dataset_browser import (BROWSE_MODES, EpochReplay,
-                                                 browse_samples,
-                                                 plot_browsed_samples,
-                                                 read_dynamic)
+from qcdet.visualization.dataset_browser import (
+    BROWSE_MODES,
+    EpochReplay,
+    browse_samples,
+    plot_browsed_samples,
+    read_dynamic,
+)
 
 
 def parse_args():

@@ -14,9 +14,12 @@ import argparse
 import sys
 
 from qcdet.faces.embedders import fetch_arcface_model
-from qcdet.quality.static_scoring import (choose_static_backend,
-                                          evaluator_config, format_report,
-                                          score_annotation)
+from qcdet.quality.static_scoring import (
+    choose_static_backend,
+    evaluator_config,
+    format_report,
+    score_annotation,
+)
 from qcdet.utils import ModelFileUnavailable
 
 

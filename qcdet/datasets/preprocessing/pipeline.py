@@ -17,9 +17,14 @@ import cv2
 import numpy as np
 
 from qcdet.faces import FaceCropper, FaceDetection
+
 from .layouts import VideoItem
-from .video import (VideoReadError, evenly_spaced_indices, read_frames,
-                    video_frame_count)
+from .video import (
+    VideoReadError,
+    evenly_spaced_indices,
+    read_frames,
+    video_frame_count,
+)
 
 __all__ = ['PreprocessConfig', 'OutputLayout', 'write_bytes_atomic',
            'write_json_atomic', 'select_face', 'FaceLocator',

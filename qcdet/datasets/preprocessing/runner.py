@@ -6,12 +6,22 @@ import sys
 from collections import Counter, defaultdict
 from typing import Dict, List, Optional, Tuple
 
-from qcdet.faces import DEFAULT_FACE_DETECTOR, FaceCropper, \
-    default_detector_cfg
+from qcdet.faces import (
+    DEFAULT_FACE_DETECTOR,
+    FaceCropper,
+    default_detector_cfg,
+)
 from qcdet.utils.worker_pool import worker_context
+
 from .layouts import SPLITS, DatasetLayout, VideoItem
-from .pipeline import (FaceLocator, OutputLayout, PreprocessConfig,
-                       failure_result, process_group, write_json_atomic)
+from .pipeline import (
+    FaceLocator,
+    OutputLayout,
+    PreprocessConfig,
+    failure_result,
+    process_group,
+    write_json_atomic,
+)
 
 __all__ = ['group_videos', 'preprocess_dataset', 'build_annotations',
            'format_summary']

@@ -11,8 +11,16 @@ FFmpeg's frame threads decode the rest in parallel. Frames are the ones
 OpenCV returns, pixel for pixel. Measured in docs/data.md
 (benchmarks/preprocess_speed.py).
 """
-from typing import (Dict, Iterator, List, NamedTuple, Optional, Sequence,
-                    Set, Tuple)
+from typing import (
+    Dict,
+    Iterator,
+    List,
+    NamedTuple,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+)
 
 import numpy as np
 

@@ -31,6 +31,7 @@ from mmengine.dist import get_dist_info, sync_random_seed
 from torch.utils.data import Sampler
 
 from qcdet.registry import DATA_SAMPLERS
+
 from .pacing import get_pacing_fn
 
 __all__ = ['QualityCurriculumSampler', 'EpochPlan', 'selection_logits']

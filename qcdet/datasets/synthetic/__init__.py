@@ -1,4 +1,5 @@
-"""Procedural synthetic deepfake data: the embedded demo dataset (numpy + cv2 only, no downloads)."""
+"""Procedural synthetic deepfake data: the embedded demo dataset (numpy + cv2
+only, no downloads)."""
 from .faces import *  # noqa: F401,F403
 from .forgeries import *  # noqa: F401,F403
 from .generate import *  # noqa: F401,F403

@@ -1,17 +1,25 @@
 """Forgery families of the synthetic demo dataset.
 
-Each family turns a rendered real :class:`~.faces.Frame` into a fake that is pixel-aligned with it: the
-fake equals the real frame outside a (feathered) region mask, and inside it carries the family's
-artefact. A quality knob ``q`` in [0, 1] (1 = most realistic) sets the artefact strength through
-``level = 1 - q``; every strength is ``floor + span * level``, so artefacts shrink monotonically as q
+Each family turns a rendered real :class:`~.faces.Frame` into a fake that is
+pixel-aligned with it: the
+fake equals the real frame outside a (feathered) region mask, and inside it
+carries the family's
+artefact. A quality knob ``q`` in [0, 1] (1 = most realistic) sets the artefact
+strength through
+``level = 1 - q``; every strength is ``floor + span * level``, so artefacts
+shrink monotonically as q
 rises but never vanish (a detector can still learn q = 1 fakes).
 
-Randomness that is not the artefact strength (donor, warp field, pattern phase, ...) is drawn once per
-video by ``sample_params`` and is independent of q, so one frame faked at two q values differs only in
+Randomness that is not the artefact strength (donor, warp field, pattern phase,
+...) is drawn once per
+video by ``sample_params`` and is independent of q, so one frame faked at two q
+values differs only in
 strength. Lengths are given for 64 px images and scaled with the image size.
 
-Two benchmarks share the family names: v1 (``FORGERY_FAMILIES``, fine traces only) and v2
-(``FORGERY_FAMILIES_V2``: the same fakes plus coarse, low-frequency cues, see ``CoarseCues``).
+Two benchmarks share the family names: v1 (``FORGERY_FAMILIES``, fine traces
+only) and v2
+(``FORGERY_FAMILIES_V2``: the same fakes plus coarse, low-frequency cues, see
+``CoarseCues``).
 """
 import dataclasses
 from typing import Dict, Optional, Sequence
@@ -19,11 +27,18 @@ from typing import Dict, Optional, Sequence
 import cv2
 import numpy as np
 
-from .faces import INNER_FACE_FIELDS, Frame, Identity, render_frame, sample_identity
+from .faces import (
+    INNER_FACE_FIELDS,
+    Frame,
+    Identity,
+    render_frame,
+    sample_identity,
+)
 
 __all__ = [
-    'ForgeryFamily', 'BlendSwap', 'WarpReenact', 'Upsample', 'TextureNoise', 'FORGERY_FAMILIES', 'CoarseCues',
-    'BlendSwapV2', 'WarpReenactV2', 'UpsampleV2', 'TextureNoiseV2', 'FORGERY_FAMILIES_V2', 'BENCHMARKS',
+    'ForgeryFamily', 'BlendSwap', 'WarpReenact', 'Upsample', 'TextureNoise',
+    'FORGERY_FAMILIES', 'CoarseCues', 'BlendSwapV2', 'WarpReenactV2',
+    'UpsampleV2', 'TextureNoiseV2', 'FORGERY_FAMILIES_V2', 'BENCHMARKS',
     'families_for', 'make_fake'
 ]
 
@@ -42,66 +57,94 @@ def _feather(mask: np.ndarray, sigma_px: float) -> np.ndarray:
 
 
 def _smooth_field(grid: np.ndarray, size: int) -> np.ndarray:
-    """A coarse random grid (a few cells per side) interpolated to a smooth ``size``×``size`` field."""
+    """A coarse random grid (a few cells per side) interpolated to a smooth
+    ``size``×``size`` field."""
     return cv2.resize(grid, (size, size), interpolation=cv2.INTER_CUBIC)
 
 
-def _composite(real: np.ndarray, manipulated: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """``real`` where ``mask`` is 0 (bit-exact), ``manipulated`` where it is 1."""
+def _composite(real: np.ndarray, manipulated: np.ndarray,
+               mask: np.ndarray) -> np.ndarray:
+    """``real`` where ``mask`` is 0 (bit-exact), ``manipulated`` where it is
+    1."""
     m = mask[..., None]
-    out = real.astype(np.float32) * (1 - m) + manipulated.astype(np.float32) * m
+    out = real.astype(np.float32) * (1 - m) + manipulated.astype(
+        np.float32) * m
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
 
 class ForgeryFamily:
-    """One way of making a fake from a real frame; subclasses set ``name`` and implement both methods."""
+    """One way of making a fake from a real frame; subclasses set ``name`` and
+    implement both methods."""
     name = ''
 
-    def sample_params(self, rng: np.random.Generator, target: Identity,
-                      donors: Sequence[Identity] = ()) -> Dict:
+    def sample_params(
+        self,
+        rng: np.random.Generator,
+        target: Identity,
+        donors: Sequence[Identity] = ()) -> Dict:
         """Per-video choices that do not depend on q."""
         return {}
 
-    def apply(self, frame: Frame, q: float, params: Dict, rng: np.random.Generator) -> np.ndarray:
-        """Returns the fake image (H×W×3 uint8 BGR), aligned with ``frame.image``."""
+    def apply(self, frame: Frame, q: float, params: Dict,
+              rng: np.random.Generator) -> np.ndarray:
+        """Returns the fake image (H×W×3 uint8 BGR), aligned with
+        ``frame.image``."""
         raise NotImplementedError
 
 
 class BlendSwap(ForgeryFamily):
-    """Face swap: a donor's inner face rendered in the target's pose and blended in with a mask.
+    """Face swap: a donor's inner face rendered in the target's pose and
+    blended in with a mask.
 
-    Artefacts that shrink with q: colour mismatch to the target skin, blur (resolution loss of the
-    swapped face) and a hard blending seam. Residue at q = 1: a slight colour shift and blur.
+    Artefacts that shrink with q: colour mismatch to the target skin, blur
+    (resolution loss of the
+    swapped face) and a hard blending seam. Residue at q = 1: a slight colour
+    shift and blur.
     """
     name = 'blend_swap'
 
     def sample_params(self, rng, target, donors=()):
         donors = [d for d in donors if d != target]
-        donor = donors[rng.integers(len(donors))] if donors else sample_identity(rng)
+        donor = donors[rng.integers(
+            len(donors))] if donors else sample_identity(rng)
         direction = rng.normal(0, 1, 3)
         direction /= np.linalg.norm(direction) + 1e-6
-        return dict(donor=donor, color_shift=tuple(direction * rng.uniform(25, 45)))
+        return dict(donor=donor,
+                    color_shift=tuple(direction * rng.uniform(25, 45)))
 
     def apply(self, frame, q, params, rng):
         level = _level(q)
         px = frame.size / 64.
         target = frame.identity
-        residual_shift = np.asarray(params['color_shift']) * (0.15 + 0.85 * level)
-        skin = tuple(float(c) for c in np.clip(np.asarray(target.skin) + residual_shift, 0, 255))
-        hybrid = dataclasses.replace(
-            target, skin=skin, **{key: getattr(params['donor'], key) for key in INNER_FACE_FIELDS})
-        swapped = render_frame(hybrid, frame.pose, frame.size, frame.background)
-        noisy = swapped.clean + rng.normal(0, frame.noise_sigma, swapped.clean.shape).astype(np.float32)
+        residual_shift = np.asarray(
+            params['color_shift']) * (0.15 + 0.85 * level)
+        skin = tuple(
+            float(c)
+            for c in np.clip(np.asarray(target.skin) + residual_shift, 0, 255))
+        hybrid = dataclasses.replace(target,
+                                     skin=skin,
+                                     **{
+                                         key: getattr(params['donor'], key)
+                                         for key in INNER_FACE_FIELDS
+                                     })
+        swapped = render_frame(hybrid, frame.pose, frame.size,
+                               frame.background)
+        noisy = swapped.clean + rng.normal(
+            0, frame.noise_sigma, swapped.clean.shape).astype(np.float32)
         blurred = cv2.GaussianBlur(noisy, (0, 0), (0.6 + 1.6 * level) * px)
         mask = np.maximum(frame.masks['inner'], swapped.masks['inner'])
-        return _composite(frame.image, blurred, _feather(mask, (0.5 + 1.5 * q) * px))
+        return _composite(frame.image, blurred,
+                          _feather(mask, (0.5 + 1.5 * q) * px))
 
 
 class WarpReenact(ForgeryFamily):
-    """Reenactment: the mouth and/or eye region is re-posed by a smooth warp and resampled.
+    """Reenactment: the mouth and/or eye region is re-posed by a smooth warp
+    and resampled.
 
-    Artefacts that shrink with q: warp displacement (shape distortion) and resampling blur, which also
-    wipes out the sensor noise there. Residue at q = 1: a sub-pixel warp and light blur.
+    Artefacts that shrink with q: warp displacement (shape distortion) and
+    resampling blur, which also
+    wipes out the sensor noise there. Residue at q = 1: a sub-pixel warp and
+    light blur.
     """
     name = 'warp_reenact'
 
@@ -123,18 +166,24 @@ class WarpReenact(ForgeryFamily):
             region = np.maximum(frame.masks['mouth'], frame.masks['eyes'])
         region = _feather(region, (1.0 + 1.0 * q) * px)
         amplitude = (0.8 + 4.5 * level) * px
-        dx, dy = (_smooth_field(f, size) * amplitude * region for f in params['field'])
+        dx, dy = (_smooth_field(f, size) * amplitude * region
+                  for f in params['field'])
         yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
-        warped = cv2.remap(frame.image.astype(np.float32), xx + dx, yy + dy, cv2.INTER_LINEAR,
+        warped = cv2.remap(frame.image.astype(np.float32),
+                           xx + dx,
+                           yy + dy,
+                           cv2.INTER_LINEAR,
                            borderMode=cv2.BORDER_REFLECT)
         warped = cv2.GaussianBlur(warped, (0, 0), (0.6 + 1.4 * level) * px)
         return _composite(frame.image, warped, region)
 
 
 class Upsample(ForgeryFamily):
-    """Resolution mismatch: the face region is down-sampled and up-sampled again.
+    """Resolution mismatch: the face region is down-sampled and up-sampled
+    again.
 
-    Artefacts that shrink with q: the down-sampling factor (lost detail and sensor noise, blocky/ringing
+    Artefacts that shrink with q: the down-sampling factor (lost detail and
+    sensor noise, blocky/ringing
     edges). Residue at q = 1: a factor 1.5 resampling.
     """
     name = 'upsample'
@@ -149,21 +198,26 @@ class Upsample(ForgeryFamily):
         factor = 1.5 + 3.0 * level
         small_size = max(2, int(round(size / factor)))
         image = frame.image.astype(np.float32)
-        small = cv2.resize(image, (small_size, small_size), interpolation=cv2.INTER_AREA)
+        small = cv2.resize(image, (small_size, small_size),
+                           interpolation=cv2.INTER_AREA)
         interpolation = self._interpolations[params['interpolation']]
         if interpolation == cv2.INTER_NEAREST and q > 0.5:
-            interpolation = cv2.INTER_LINEAR  # blocky up-sampling only for poor fakes
+            # blocky up-sampling only for poor fakes
+            interpolation = cv2.INTER_LINEAR
         up = cv2.resize(small, (size, size), interpolation=interpolation)
         mask = _feather(frame.masks['face'], (0.8 + 1.5 * q) * size / 64.)
         return _composite(frame.image, up, mask)
 
 
 class TextureNoise(ForgeryFamily):
-    """GAN-like texture: a generated-looking face region, smooth (no sensor noise) with a periodic
+    """GAN-like texture: a generated-looking face region, smooth (no sensor
+    noise) with a periodic
     (checkerboard / transposed-convolution) pattern.
 
-    Artefacts that shrink with q: the pattern amplitude and the smoothing. Residue at q = 1: a pattern of
-    about three grey levels (comparable to the sensor noise, but periodic) on a lightly smoothed face.
+    Artefacts that shrink with q: the pattern amplitude and the smoothing.
+    Residue at q = 1: a pattern of
+    about three grey levels (comparable to the sensor noise, but periodic) on a
+    lightly smoothed face.
     """
     name = 'texture_noise'
 
@@ -176,7 +230,9 @@ class TextureNoise(ForgeryFamily):
         tile /= tile.std() + 1e-6
         channel_gain = rng.uniform(0.5, 1.0, 3) * rng.choice([-1, 1], 3)
         region = ('face', 'inner')[rng.integers(2)]
-        return dict(tile=tile, channel_gain=tuple(channel_gain), offset=tuple(rng.integers(0, period, 2)),
+        return dict(tile=tile,
+                    channel_gain=tuple(channel_gain),
+                    offset=tuple(rng.integers(0, period, 2)),
                     region=region)
 
     def apply(self, frame, q, params, rng):
@@ -190,19 +246,26 @@ class TextureNoise(ForgeryFamily):
         pattern = pattern[oy:oy + size, ox:ox + size]
         px = size / 64.
         amplitude = 3.0 + 15.0 * level
-        texture = pattern[..., None] * np.asarray(params['channel_gain'], np.float32) * amplitude
-        smooth = cv2.GaussianBlur(frame.image.astype(np.float32), (0, 0), (0.5 + 0.8 * level) * px)
+        texture = pattern[..., None] * np.asarray(params['channel_gain'],
+                                                  np.float32) * amplitude
+        smooth = cv2.GaussianBlur(frame.image.astype(np.float32), (0, 0),
+                                  (0.5 + 0.8 * level) * px)
         mask = _feather(frame.masks[params['region']], (0.8 + 1.2 * q) * px)
         return _composite(frame.image, smooth + texture, mask)
 
 
-FORGERY_FAMILIES = {family.name: family for family in (BlendSwap(), WarpReenact(), Upsample(), TextureNoise())}
+FORGERY_FAMILIES = {
+    family.name: family
+    for family in (BlendSwap(), WarpReenact(), Upsample(), TextureNoise())
+}
 
 
 def _ramp(size: int, angle: float) -> np.ndarray:
-    """A linear ramp from -1 to 1 across the image along ``angle`` (radians): a directional light change."""
+    """A linear ramp from -1 to 1 across the image along ``angle`` (radians): a
+    directional light change."""
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / (size - 1) * 2 - 1
-    return (xx * np.cos(angle) + yy * np.sin(angle)) / (abs(np.cos(angle)) + abs(np.sin(angle)))
+    return (xx * np.cos(angle) + yy * np.sin(angle)) / (abs(np.cos(angle)) +
+                                                        abs(np.sin(angle)))
 
 
 def _unit(rng: np.random.Generator, n: int = 3) -> np.ndarray:
@@ -211,15 +274,23 @@ def _unit(rng: np.random.Generator, n: int = 3) -> np.ndarray:
 
 
 class CoarseCues:
-    """Benchmark v2: a family's fake plus family-specific *coarse* cues (colour, illumination, shape, seams).
+    """Benchmark v2: a family's fake plus family-specific *coarse* cues
+    (colour, illumination, shape, seams).
 
-    Real low-quality deepfakes differ from their source mostly in low frequencies, which FreDA swaps for the
-    real's; v1's fine traces hardly do, so FreDA was nearly a no-op on them. The cues are drawn per video by
-    ``sample_cues`` (independent of q) and scaled by ``strength = 0.1 + 0.9 * level``: strong at low q, faint
-    at q = 1. Mix in front of a v1 family; ``coarse(fake, frame, level, params)`` returns the re-manipulated
-    image and the region mask it applies in (so the fake stays aligned with its real outside the face).
-    The cue amplitudes are calibrated with ``benchmarks/freda_energy.py``: FreDA (circle, radius 0.1) removes
-    0.35-0.85 of a low-tercile fake's difference energy at 64 px, as it does on FF++ c23 Deepfakes to
+    Real low-quality deepfakes differ from their source mostly in low
+    frequencies, which FreDA swaps for the
+    real's; v1's fine traces hardly do, so FreDA was nearly a no-op on them.
+    The cues are drawn per video by
+    ``sample_cues`` (independent of q) and scaled by ``strength = 0.1 + 0.9 *
+    level``: strong at low q, faint
+    at q = 1. Mix in front of a v1 family; ``coarse(fake, frame, level,
+    params)`` returns the re-manipulated
+    image and the region mask it applies in (so the fake stays aligned with its
+    real outside the face).
+    The cue amplitudes are calibrated with ``benchmarks/freda_energy.py``:
+    FreDA (circle, radius 0.1) removes
+    0.35-0.85 of a low-tercile fake's difference energy at 64 px, as it does on
+    FF++ c23 Deepfakes to
     NeuralTextures.
     """
     floor = 0.1
@@ -231,13 +302,15 @@ class CoarseCues:
 
     def apply(self, frame, q, params, rng):
         fake = super().apply(frame, q, params, rng)
-        manipulated, mask = self.coarse(fake.astype(np.float32), frame, _level(q), params)
+        manipulated, mask = self.coarse(fake.astype(np.float32), frame,
+                                        _level(q), params)
         return _composite(fake, manipulated, mask)
 
     def sample_cues(self, rng: np.random.Generator) -> Dict:
         raise NotImplementedError
 
-    def coarse(self, fake: np.ndarray, frame: Frame, level: float, params: Dict):
+    def coarse(self, fake: np.ndarray, frame: Frame, level: float,
+               params: Dict):
         raise NotImplementedError
 
     def strength(self, level: float) -> float:
@@ -245,28 +318,35 @@ class CoarseCues:
 
 
 class BlendSwapV2(CoarseCues, BlendSwap):
-    """Face swap whose inner face keeps the donor's colour and lighting (a colour offset plus a light ramp)
+    """Face swap whose inner face keeps the donor's colour and lighting (a
+    colour offset plus a light ramp)
     and meets the target at a visible seam (a hard mask at low q)."""
 
     def sample_cues(self, rng):
-        return dict(offset=tuple(_unit(rng) * rng.uniform(40, 60)), angle=float(rng.uniform(0, 2 * np.pi)),
+        return dict(offset=tuple(_unit(rng) * rng.uniform(40, 60)),
+                    angle=float(rng.uniform(0, 2 * np.pi)),
                     light=float(rng.uniform(25, 40)))
 
     def coarse(self, fake, frame, level, params):
         cues = params['cues']
-        delta = np.asarray(cues['offset'], np.float32) + _ramp(frame.size, cues['angle'])[..., None] * cues['light']
-        mask = _feather(frame.masks['inner'], (1.5 + 2.0 * (1 - level)) * frame.size / 64.)
+        delta = np.asarray(cues['offset'], np.float32) + _ramp(
+            frame.size, cues['angle'])[..., None] * cues['light']
+        mask = _feather(frame.masks['inner'],
+                        (1.5 + 2.0 * (1 - level)) * frame.size / 64.)
         return fake + self.strength(level) * delta, mask
 
 
 class WarpReenactV2(CoarseCues, WarpReenact):
-    """Reenactment whose driving face has another shape (a large, smooth warp of the whole face) and other
+    """Reenactment whose driving face has another shape (a large, smooth warp
+    of the whole face) and other
     shading (a light ramp over the face)."""
 
     def sample_cues(self, rng):
         field = rng.normal(0, 1, (2, 3, 3)).astype(np.float32)
         field /= np.abs(field).max() + 1e-6
-        return dict(field=field, angle=float(rng.uniform(0, 2 * np.pi)), light=float(rng.uniform(60, 90)))
+        return dict(field=field,
+                    angle=float(rng.uniform(0, 2 * np.pi)),
+                    light=float(rng.uniform(60, 90)))
 
     def coarse(self, fake, frame, level, params):
         cues = params['cues']
@@ -274,53 +354,70 @@ class WarpReenactV2(CoarseCues, WarpReenact):
         strength = self.strength(level)
         mask = _feather(frame.masks['face'], 1.5 * size / 64.)
         amplitude = 2.0 * strength * size / 64.
-        dx, dy = (_smooth_field(f, size) * amplitude * mask for f in cues['field'])
+        dx, dy = (_smooth_field(f, size) * amplitude * mask
+                  for f in cues['field'])
         yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
-        warped = cv2.remap(fake, xx + dx, yy + dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-        return warped + strength * cues['light'] * _ramp(size, cues['angle'])[..., None], mask
+        warped = cv2.remap(fake,
+                           xx + dx,
+                           yy + dy,
+                           cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_REFLECT)
+        return warped + strength * cues['light'] * _ramp(
+            size, cues['angle'])[..., None], mask
 
 
 class UpsampleV2(CoarseCues, Upsample):
-    """Up-sampled face pasted back with other brightness and contrast, at a visible seam."""
+    """Up-sampled face pasted back with other brightness and contrast, at a
+    visible seam."""
 
     def sample_cues(self, rng):
-        return dict(contrast=float(rng.uniform(0.2, 0.4) * rng.choice([-1, 1])),
-                    brightness=float(rng.uniform(25, 40) * rng.choice([-1, 1])))
+        return dict(
+            contrast=float(rng.uniform(0.2, 0.4) * rng.choice([-1, 1])),
+            brightness=float(rng.uniform(25, 40) * rng.choice([-1, 1])))
 
     def coarse(self, fake, frame, level, params):
         cues = params['cues']
         strength = self.strength(level)
-        mask = _feather(frame.masks['face'], (1.0 + 2.0 * (1 - level)) * frame.size / 64.)
+        mask = _feather(frame.masks['face'],
+                        (1.0 + 2.0 * (1 - level)) * frame.size / 64.)
         mean = (fake * mask[..., None]).sum((0, 1)) / (mask.sum() + 1e-6)
-        adjusted = mean + (fake - mean) * (1 + strength * cues['contrast']) + strength * cues['brightness']
+        adjusted = mean + (fake - mean) * (
+            1 + strength * cues['contrast']) + strength * cues['brightness']
         return adjusted, mask
 
 
 class TextureNoiseV2(CoarseCues, TextureNoise):
-    """Generated face region with a colour cast and a blotchy low-frequency tone shift."""
+    """Generated face region with a colour cast and a blotchy low-frequency
+    tone shift."""
 
     def sample_cues(self, rng):
-        return dict(cast=tuple(_unit(rng) * rng.uniform(25, 40)), tone=rng.normal(0, 1, (3, 3)).astype(np.float32),
+        return dict(cast=tuple(_unit(rng) * rng.uniform(25, 40)),
+                    tone=rng.normal(0, 1, (3, 3)).astype(np.float32),
                     tone_amp=float(rng.uniform(15, 25)))
 
     def coarse(self, fake, frame, level, params):
         cues = params['cues']
         tone = _smooth_field(cues['tone'], frame.size) * cues['tone_amp']
         delta = np.asarray(cues['cast'], np.float32) + tone[..., None]
-        mask = _feather(frame.masks[params['region']], (0.8 + 1.2 * (1 - level)) * frame.size / 64.)
+        mask = _feather(frame.masks[params['region']],
+                        (0.8 + 1.2 * (1 - level)) * frame.size / 64.)
         return fake + self.strength(level) * delta, mask
 
 
 FORGERY_FAMILIES_V2 = {
-    family.name: family for family in (BlendSwapV2(), WarpReenactV2(), UpsampleV2(), TextureNoiseV2())
+    family.name: family
+    for family in (BlendSwapV2(), WarpReenactV2(), UpsampleV2(),
+                   TextureNoiseV2())
 }
 BENCHMARKS = {'v1': FORGERY_FAMILIES, 'v2': FORGERY_FAMILIES_V2}
 
 
 def families_for(benchmark: str) -> Dict[str, ForgeryFamily]:
-    """The forgery families of a benchmark ('v1' or 'v2'; same names, same order)."""
+    """The forgery families of a benchmark ('v1' or 'v2'; same names, same
+    order)."""
     if benchmark not in BENCHMARKS:
-        raise KeyError(f'unknown benchmark {benchmark!r}; known: {sorted(BENCHMARKS)}')
+        raise KeyError(
+            f'unknown benchmark {benchmark!r}; known: {sorted(BENCHMARKS)}')
     return BENCHMARKS[benchmark]
 
 
@@ -331,11 +428,14 @@ def make_fake(family: str,
               params: Optional[Dict] = None,
               donors: Sequence[Identity] = (),
               benchmark: str = 'v1') -> np.ndarray:
-    """Fakes one frame with a named family; with the same ``seed`` only ``q`` changes the result."""
+    """Fakes one frame with a named family; with the same ``seed`` only ``q``
+    changes the result."""
     families = families_for(benchmark)
     if family not in families:
-        raise KeyError(f'unknown forgery family {family!r}; known: {sorted(families)}')
+        raise KeyError(
+            f'unknown forgery family {family!r}; known: {sorted(families)}')
     impl = families[family]
     if params is None:
-        params = impl.sample_params(np.random.default_rng([seed, 0]), frame.identity, donors)
+        params = impl.sample_params(np.random.default_rng([seed, 0]),
+                                    frame.identity, donors)
     return impl.apply(frame, q, params, np.random.default_rng([seed, 1]))

@@ -19,6 +19,7 @@ from mmengine.logging import print_log
 
 from qcdet.registry import TRANSFORMS
 from qcdet.utils.freda import MASK_SHAPES, MaskCache, freda_image
+
 from .loading import read_image
 
 __all__ = ['FreqAugment', 'check_deferred_freda', 'PAIR_SAFE_TRANSFORMS']

@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 
 from qcdet.registry import MODELS
+
 from .reconstruction_decoder import upsample_block
 
 __all__ = ['AdaINDecoder', 'adaptive_instance_norm']

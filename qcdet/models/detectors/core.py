@@ -6,6 +6,7 @@ import torch.nn.functional as F
 from mmpretrain.structures import DataSample
 
 from qcdet.registry import MODELS
+
 from .deepfake_detector import DeepfakeDetector, last_feature_map
 
 __all__ = ['CORE', 'augment_view', 'consistency_loss']

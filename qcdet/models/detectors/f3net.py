@@ -3,8 +3,10 @@ from typing import Sequence
 
 import torch
 
-from qcdet.models.layers import (FrequencyAwareDecomposition,
-                                 adapt_rgb_stem_on_load)
+from qcdet.models.layers import (
+    FrequencyAwareDecomposition,
+    adapt_rgb_stem_on_load,
+)
 from qcdet.registry import MODELS
 
 from .deepfake_detector import DeepfakeDetector

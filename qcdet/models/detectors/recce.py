@@ -9,6 +9,7 @@ from mmpretrain.structures import DataSample
 
 from qcdet.models.decoders import ReconstructionDecoder  # noqa: F401
 from qcdet.registry import MODELS
+
 from .deepfake_detector import DeepfakeDetector
 
 __all__ = ['RECCE', 'real_reconstruction_loss', 'real_fake_metric_loss']

@@ -9,6 +9,7 @@ from mmpretrain.structures import DataSample
 
 from qcdet.models.decoders import AdaINDecoder  # noqa: F401
 from qcdet.registry import MODELS
+
 from .deepfake_detector import DeepfakeDetector, last_feature_map
 
 __all__ = ['UCFDetector', 'partner_indices', 'pairwise_contrastive_loss']

@@ -7,8 +7,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from qcdet.datasets.synthetic.faces import (render_frame, sample_identity,
-                                            sample_poses)
+from qcdet.datasets.synthetic.faces import (
+    render_frame,
+    sample_identity,
+    sample_poses,
+)
 
 SIZE = 160  # frame side in pixels
 FPS = 10

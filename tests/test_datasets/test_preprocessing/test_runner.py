@@ -7,8 +7,12 @@ from preprocess_videos import make_ffpp_tree
 
 from qcdet.datasets import DeepfakeDataset
 from qcdet.datasets.deepfakebench import parse_deepfakebench_index
-from qcdet.datasets.preprocessing import (build_layout, group_videos,
-                                          preprocess_dataset, runner)
+from qcdet.datasets.preprocessing import (
+    build_layout,
+    group_videos,
+    preprocess_dataset,
+    runner,
+)
 
 # The synthetic faces are drawn for dlib's HOG detector; the default
 # detector is tested on DFDC-style footage (test_dfdc_footage.py).

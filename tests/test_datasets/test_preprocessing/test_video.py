@@ -7,10 +7,12 @@ import pytest
 from preprocess_videos import write_corrupt, write_video
 
 from qcdet.datasets.preprocessing import video
-from qcdet.datasets.preprocessing.video import (VideoReadError,
-                                                evenly_spaced_indices,
-                                                read_frames,
-                                                video_frame_count)
+from qcdet.datasets.preprocessing.video import (
+    VideoReadError,
+    evenly_spaced_indices,
+    read_frames,
+    video_frame_count,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / 'benchmarks'))
 import dfdc_footage  # noqa: E402

@@ -7,7 +7,9 @@ from torch.utils.data import DataLoader
 
 from qcdet.datasets.samplers.pacing import get_pacing_fn
 from qcdet.datasets.samplers.quality_curriculum import (
-    QualityCurriculumSampler, selection_logits)
+    QualityCurriculumSampler,
+    selection_logits,
+)
 from qcdet.registry import DATA_SAMPLERS
 
 

@@ -1,9 +1,9 @@
 """CORE: two views, a consistency term that vanishes only for identical
 representations, and the usual QC feedback."""
+import detector_batches
 import pytest
 import torch
 
-import detector_batches
 from qcdet.models.detectors import CORE
 from qcdet.models.detectors.core import augment_view, consistency_loss
 

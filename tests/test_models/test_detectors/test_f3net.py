@@ -1,13 +1,16 @@
 """F3NetDetector: DCT bands, the FAD module and the 12-channel model."""
+import detector_batches
 import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
 
-import detector_batches
 from qcdet.models.detectors import F3NetDetector
-from qcdet.models.layers import (FrequencyAwareDecomposition, dct_band_masks,
-                                 dct_matrix)
+from qcdet.models.layers import (
+    FrequencyAwareDecomposition,
+    dct_band_masks,
+    dct_matrix,
+)
 from qcdet.registry import MODELS
 
 DEMO_CONFIG = 'configs/f3net/f3net_mobilenetv3_1xb32_12e_demo.py'

@@ -2,15 +2,17 @@
 the reconstruction error, QC feedback kept."""
 from pathlib import Path
 
+import detector_batches
 import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-import detector_batches
 from qcdet.models.detectors import RECCE
-from qcdet.models.detectors.recce import (real_fake_metric_loss,
-                                          real_reconstruction_loss)
+from qcdet.models.detectors.recce import (
+    real_fake_metric_loss,
+    real_reconstruction_loss,
+)
 from qcdet.registry import MODELS
 
 CONFIGS = Path(__file__).resolve().parents[3] / 'configs'

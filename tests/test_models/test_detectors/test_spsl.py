@@ -1,9 +1,9 @@
 """SPSLDetector: the phase-only image and the 4-channel model."""
+import detector_batches
 import pytest
 import torch
 from mmengine.config import Config
 
-import detector_batches
 from qcdet.models.detectors import SPSLDetector
 from qcdet.models.layers import phase_only_image
 from qcdet.registry import MODELS

@@ -1,9 +1,9 @@
 """SRMDetector: the fixed SRM residual filters and the two-stream model."""
+import detector_batches
 import pytest
 import torch
 from mmengine.config import Config
 
-import detector_batches
 from qcdet.models.detectors import SRMDetector
 from qcdet.models.layers import SRMFilter, srm_kernels
 from qcdet.registry import MODELS

@@ -1,14 +1,16 @@
 """UCF: content and forgery encoders, method-specific targets from the
 configured method list, reconstruction, and the QC feedback."""
+import detector_batches
 import pytest
 import torch
 from mmpretrain.structures import DataSample
 
-import detector_batches
 from qcdet.models.detectors import UCFDetector
-from qcdet.models.detectors.ucf import (IGNORE_INDEX,
-                                        pairwise_contrastive_loss,
-                                        partner_indices)
+from qcdet.models.detectors.ucf import (
+    IGNORE_INDEX,
+    pairwise_contrastive_loss,
+    partner_indices,
+)
 
 DEMO = 'configs/ucf/ucf_mobilenetv3_1xb32_12e_demo.py'
 
