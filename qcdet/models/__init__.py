@@ -4,5 +4,4 @@ from .decoders import *  # noqa: F401,F403
 from .detectors import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
 from .layers import *  # noqa: F401,F403
-from .losses import *  # noqa: F401,F403
 from .weight_init import *  # noqa: F401,F403

@@ -15,10 +15,9 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from a checkout
-from qcdet.datasets.preprocessing import (LAYOUTS, build_layout,  # noqa: E402
+from qcdet.datasets.preprocessing import (LAYOUTS, build_layout,
                                           format_summary, preprocess_dataset)
-from qcdet.faces import DEFAULT_FACE_DETECTOR  # noqa: E402
+from qcdet.faces import DEFAULT_FACE_DETECTOR
 
 
 def parse_args(argv=None):

@@ -1,7 +1,7 @@
 """Peak memory of scoring many frames: does testing stay flat in the number
 of frames (only ``(score, label, video_id)`` kept per frame)?
 
-``python benchmarks/test_memory.py [--frames 100000] [--frames-per-video 32]``
+``python benchmarks/cross_dataset_memory.py [--frames 100000] [--frames-per-video 32]``
 
 Each measurement runs in a fresh process (so ``ru_maxrss`` is its own peak)
 at N and 2N frames; the difference is the growth caused by N more frames,
