@@ -1,26 +1,5 @@
 #!/usr/bin/env bash
 # Usage: tools/dist_train.sh CONFIG NPROC [train.py args]
-# Uses gloo on CPU-only machines and nccl on GPUs (qcdet picks it).
-# NPROC processes on this node. Across nodes, run it on every node with the
-# same NNODES, MASTER_ADDR (node 0's address) and PORT and this node's
-# NODE_RANK (0 .. NNODES-1), e.g. on the second of two nodes:
-#   NNODES=2 NODE_RANK=1 MASTER_ADDR=10.0.0.1 PORT=29500 \
-#     bash tools/dist_train.sh CONFIG 8
-# (docs/distributed.md).
-CONFIG=$1
-GPUS=$2
-NNODES=${NNODES:-1}
-NODE_RANK=${NODE_RANK:-0}
-PORT=${PORT:-29500}
-MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-
-PYTHONPATH="$(dirname $0)/..":$PYTHONPATH \
-python -m torch.distributed.run \
-    --nnodes=$NNODES \
-    --node_rank=$NODE_RANK \
-    --master_addr=$MASTER_ADDR \
-    --nproc_per_node=$GPUS \
-    --master_port=$PORT \
-    $(dirname "$0")/train.py \
-    $CONFIG \
-    --launcher pytorch ${@:3}
+# NNODES, NODE_RANK, MASTER_ADDR, PORT: see tools/dist_run.sh.
+exec bash "$(dirname "$0")/dist_run.sh" "$(dirname "$0")/train.py" "$2" \
+    "$1" "${@:3}"
