@@ -23,6 +23,7 @@ from qcdet.evaluation import (
     save_results_table,
 )
 from qcdet.utils import setup_distributed
+from qcdet.utils.checkpoint import use_safe_checkpoint_loading
 from qcdet.utils.cli import add_vis_backends_argument, vis_backends_config
 
 
@@ -75,6 +76,7 @@ def main():
                               dict(type='DumpResults', out_file_path=args.out)]
     drop_disabled_hooks(cfg)
     setup_distributed(cfg, args.launcher)
+    use_safe_checkpoint_loading()
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()
     if runner.rank == 0:
@@ -87,6 +89,7 @@ def test_on_datasets(cfg, args):
     test_sets = resolve_test_sets(args.datasets)
     drop_disabled_hooks(cfg)
     setup_distributed(cfg, args.launcher)
+    use_safe_checkpoint_loading()
     runner = Runner.from_cfg(cfg)
     results = run_test_sets(runner, cfg, test_sets, out=args.out)
     if runner.rank != 0:

@@ -12,6 +12,7 @@ from qcdet.models.weight_init import (
     pretrained_init_cfgs,
 )
 from qcdet.utils import ModelFileUnavailable, setup_distributed
+from qcdet.utils.checkpoint import use_safe_checkpoint_loading
 from qcdet.utils.cli import add_vis_backends_argument, vis_backends_config
 
 
@@ -110,6 +111,7 @@ def main():
     drop_disabled_hooks(cfg)
     prepare_pretrained_weights(cfg)
     setup_distributed(cfg, args.launcher)
+    use_safe_checkpoint_loading()
     runner = Runner.from_cfg(cfg)
     runner.train()
 

@@ -29,6 +29,7 @@ from qcdet.datasets.preprocessing.video import (
 )
 from qcdet.faces import DEFAULT_FACE_DETECTOR, FaceCropper
 from qcdet.registry import MODELS, TRANSFORMS
+from qcdet.utils.checkpoint import use_safe_checkpoint_loading
 
 __all__ = [
     'IMAGE_EXTENSIONS', 'VIDEO_EXTENSIONS', 'DeepfakeInferencer',
@@ -147,6 +148,7 @@ class DeepfakeInferencer:
         self.device = device or ('cuda'
                                  if torch.cuda.is_available() else 'cpu')
         self.model = MODELS.build(cfg.model)
+        use_safe_checkpoint_loading()
         load_checkpoint(self.model, checkpoint, map_location='cpu',
                         strict=True, logger='current')
         self.model.to(self.device).eval()

@@ -1,6 +1,5 @@
 """Utilities: safe checkpoint loading, model-file downloads, distributed
 set-up."""
-from .checkpoint import *  # noqa: F401,F403
 from .distributed import *  # noqa: F401,F403
 from .download import *  # noqa: F401,F403
 from .worker_pool import *  # noqa: F401,F403

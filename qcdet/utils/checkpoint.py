@@ -3,9 +3,12 @@
 torch >= 2.6 loads with ``weights_only=True``; MMEngine's training
 checkpoints carry numpy arrays and MMEngine's ``HistoryBuffer`` in their
 ``message_hub``, so resume and ``load_from`` fail with an UnpicklingError.
-Importing qcdet replaces MMEngine's loader for local paths with one that
-keeps ``weights_only=True`` and allow-lists exactly those types: MMEngine
-checkpoints load, arbitrary pickled code is still refused.
+:func:`use_safe_checkpoint_loading` replaces MMEngine's loader for local
+paths with one that keeps ``weights_only=True`` and allow-lists exactly those
+types: MMEngine checkpoints load, arbitrary pickled code is still refused.
+qcdet's tools and ``DeepfakeInferencer`` call it; importing qcdet does not
+change MMEngine (call it in your own script before a Runner loads a
+checkpoint).
 """
 import os.path as osp
 import pickle
@@ -15,7 +18,8 @@ import torch
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
-__all__ = ['SAFE_GLOBALS', 'UnsafeCheckpointError', 'load_local_checkpoint']
+__all__ = ['SAFE_GLOBALS', 'UnsafeCheckpointError', 'load_local_checkpoint',
+           'use_safe_checkpoint_loading']
 
 
 def _numpy_globals():
@@ -65,5 +69,9 @@ def load_local_checkpoint(filename, map_location=None):
             f'torch.save(state_dict). Details: {e}') from e
 
 
-CheckpointLoader.register_scheme(
-    prefixes='', loader=load_local_checkpoint, force=True)
+def use_safe_checkpoint_loading() -> None:
+    """Make MMEngine load local checkpoints with
+    :func:`load_local_checkpoint` (for this process; calling again is a
+    no-op)."""
+    CheckpointLoader.register_scheme(
+        prefixes='', loader=load_local_checkpoint, force=True)

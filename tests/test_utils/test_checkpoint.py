@@ -1,4 +1,6 @@
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -6,7 +8,32 @@ import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import _load_checkpoint
 
-from qcdet.utils.checkpoint import UnsafeCheckpointError
+from qcdet.utils.checkpoint import (
+    UnsafeCheckpointError,
+    use_safe_checkpoint_loading,
+)
+
+
+@pytest.fixture(autouse=True)
+def _safe_loading():
+    use_safe_checkpoint_loading()  # what qcdet's tools do first
+
+
+def test_importing_qcdet_leaves_mmengine_alone():
+    """Only a tool (or the user) switches MMEngine's loader, not an
+    import."""
+    code = ('import qcdet, qcdet.models, qcdet.datasets, qcdet.engine, '
+            'qcdet.evaluation, qcdet.apis, qcdet.utils\n'
+            'from mmengine.runner.checkpoint import CheckpointLoader\n'
+            'loader = CheckpointLoader._schemes[""]\n'
+            'assert loader.__module__.startswith("mmengine"), loader\n'
+            'from qcdet.utils.checkpoint import use_safe_checkpoint_loading\n'
+            'use_safe_checkpoint_loading()\n'
+            'assert CheckpointLoader._schemes[""].__module__ == '
+            '"qcdet.utils.checkpoint"\n')
+    result = subprocess.run([sys.executable, '-c', code],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
 
 
 def test_loads_mmengine_style_checkpoint_with_numpy_and_history(tmp_path):

@@ -21,8 +21,8 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
-import qcdet  # noqa: F401  (safe checkpoint loading)
 from qcdet.registry import MODELS
+from qcdet.utils.checkpoint import use_safe_checkpoint_loading
 from qcdet.utils.cli import height_width
 
 
@@ -67,6 +67,7 @@ def parse_args():
 def build_model(cfg: Config, checkpoint: str) -> nn.Module:
     init_default_scope(cfg.get('default_scope', 'qcdet'))
     model = MODELS.build(cfg.model)
+    use_safe_checkpoint_loading()
     load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
     return model.eval()
 
