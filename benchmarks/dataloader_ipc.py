@@ -16,11 +16,9 @@ Prints ``<setting>_step_over_fwd_bwd`` (wall) and
 """
 import argparse
 import statistics
-import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 import torch  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 

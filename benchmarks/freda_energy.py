@@ -26,8 +26,6 @@ import numpy as np
 import torch
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from qcdet.datasets.synthetic import BENCHMARKS, generate_demo_dataset  # noqa: E402
 from qcdet.quality.static_scoring import load_annotation  # noqa: E402
 from qcdet.utils.freda import freda_mask, freda_mix, to_pixel_range  # noqa: E402

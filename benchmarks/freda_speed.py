@@ -34,9 +34,7 @@ and take longer to decode than noise; ``--pair noise`` times a noise PNG).
         [--no-pipeline]
 """
 import argparse
-import importlib.util
 import os
-import sys
 import tempfile
 import types
 from pathlib import Path
@@ -46,13 +44,9 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-if importlib.util.find_spec('qcdet') is None:  # not installed: a checkout
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from qcdet.datasets.transforms.freq_augment import FreqAugment  # noqa: E402
 from qcdet.datasets.transforms.loading import read_image  # noqa: E402
 from qcdet.models.data_preprocessors import DeepfakeDataPreprocessor  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from timing import interleaved  # noqa: E402
 
 SIZE = 256

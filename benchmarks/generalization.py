@@ -51,10 +51,6 @@ import numpy as np
 from scipy import stats
 
 REPO = Path(__file__).resolve().parents[1]
-try:
-    import qcdet  # noqa: F401
-except ImportError:  # not installed: run from a checkout
-    sys.path.insert(0, str(REPO))
 from mmengine.config import Config  # noqa: E402
 from mmengine.logging import MMLogger  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402

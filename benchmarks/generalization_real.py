@@ -26,7 +26,6 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generalization import REPO, format_table, make_config, paired_difference, print_name_values, run_one  # noqa: E402
 from qcdet.datasets.preprocessing import build_layout, preprocess_dataset  # noqa: E402
 from qcdet.quality.static_scoring import evaluator_config, score_annotation  # noqa: E402

@@ -35,10 +35,6 @@ import time
 from pathlib import Path
 
 os.environ.setdefault('OMP_NUM_THREADS', '1')
-try:
-    import qcdet  # noqa: F401
-except ImportError:  # not installed: run from a checkout
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import cv2  # noqa: E402
 
 import dfdc_footage  # noqa: E402

@@ -24,8 +24,6 @@ import numpy as np
 from scipy.stats import spearmanr
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generalization_real import crop_ffpp  # noqa: E402
 from qcdet.datasets.synthetic import generate_demo_dataset  # noqa: E402
 from qcdet.quality.static_scoring import evaluator_config, score_annotation  # noqa: E402

@@ -25,18 +25,14 @@ which the backends alternate.
         [--faces DIR] [--backends ssim dlib onnx]
 """
 import argparse
-import importlib.util
 import json
 import os
-import sys
 import tempfile
 import warnings
 from pathlib import Path
 
 os.environ.setdefault('OMP_NUM_THREADS', '1')
 REPO = Path(__file__).resolve().parents[1]
-if importlib.util.find_spec('qcdet') is None:  # not installed: a checkout
-    sys.path.insert(0, str(REPO))
 
 import cv2  # noqa: E402
 import torch  # noqa: E402
@@ -45,8 +41,6 @@ import torch.nn as nn  # noqa: E402
 from qcdet.datasets.synthetic import generate_demo_dataset  # noqa: E402
 from qcdet.quality.base import read_bgr_image  # noqa: E402
 from qcdet.registry import QUALITY_EVALUATORS  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from timing import interleaved  # noqa: E402
 
 DEFAULT_FACES = REPO / '..' / 'shared' / 'data' / 'cvit-dfdc-faces' / 'test'

@@ -53,17 +53,13 @@ rounds), more than the 3 % the target tests, hence 10 rounds by default
 """
 import argparse
 import gc
-import importlib.util
 import resource
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-if importlib.util.find_spec('qcdet') is None:  # not installed: a checkout
-    sys.path.insert(0, str(REPO))
 
 import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
