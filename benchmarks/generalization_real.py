@@ -29,8 +29,9 @@ import numpy as np
 from generalization import REPO, format_table, make_config, paired_difference, print_name_values, run_one  # noqa: E402
 from qcdet.datasets.preprocessing import build_layout, preprocess_dataset  # noqa: E402
 from qcdet.quality.static_scoring import evaluator_config, score_annotation  # noqa: E402
+from qcdet.utils.dataset_names import FFPP_STANDARD_METHODS
 
-FFPP_METHODS = ['Deepfakes', 'Face2Face', 'FaceSwap', 'NeuralTextures']
+FFPP_METHODS = list(FFPP_STANDARD_METHODS)
 VARIANTS = {'baseline': 'configs/baseline_demo.py', 'qc': 'configs/qc_demo.py'}
 
 

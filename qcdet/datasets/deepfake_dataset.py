@@ -11,6 +11,7 @@ from torch.utils.data import get_worker_info
 from qcdet.registry import DATASETS
 from qcdet.utils.seeding import seeded_rng
 
+from .annotation_file import AnnotationError
 from .deepfakebench import is_deepfakebench_index, parse_deepfakebench_index
 from .transforms.freq_augment import check_deferred_freda
 
@@ -19,10 +20,6 @@ __all__ = ['DeepfakeDataset']
 REQUIRED_KEYS = ('img_path', 'label')
 OPTIONAL_KEYS = dict(video_id=None, dataset=None, method=None, frame_idx=None,
                      pair_path=None, static_quality=None)
-
-
-class AnnotationError(ValueError):
-    """A malformed annotation file; the message names the file and record."""
 
 
 @DATASETS.register_module()

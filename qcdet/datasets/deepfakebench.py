@@ -9,15 +9,10 @@ import os.path as osp
 import re
 from typing import Dict, List, Optional, Sequence
 
-__all__ = ['is_deepfakebench_index', 'parse_deepfakebench_index',
-           'FFPP_METHODS']
+from qcdet.utils.dataset_names import DEEPFAKEBENCH_FFPP_LABELS, SPLITS
 
-# DeepfakeBench's FF++ label names -> FF++ method folder names.
-FFPP_METHODS = {
-    'FF-real': 'real', 'FF-DF': 'Deepfakes', 'FF-F2F': 'Face2Face',
-    'FF-FS': 'FaceSwap', 'FF-NT': 'NeuralTextures', 'FF-FH': 'FaceShifter',
-}
-SPLITS = ('train', 'val', 'test')
+__all__ = ['is_deepfakebench_index', 'parse_deepfakebench_index']
+
 FFPP_FAKE_NAME = re.compile(r'^(\d+)_\d+$')  # <target>_<source>
 
 
@@ -82,7 +77,7 @@ def parse_deepfakebench_index(raw: dict,
             if split not in splits:
                 continue
             where = f'{dataset}/{label_name}/{split}'
-            method = FFPP_METHODS.get(label_name, label_name)
+            method = DEEPFAKEBENCH_FFPP_LABELS.get(label_name, label_name)
             for video, vinfo in _videos(splits[split], compression,
                                         where).items():
                 if not isinstance(vinfo, dict) or 'frames' not in vinfo:

@@ -19,7 +19,7 @@ from typing import Dict, List, NamedTuple, Optional, Sequence
 
 from mmengine.config import Config
 
-from qcdet.datasets.deepfake_dataset import AnnotationError
+from qcdet.datasets.annotation_file import AnnotationError
 from qcdet.utils.package_files import package_folder
 
 __all__ = [

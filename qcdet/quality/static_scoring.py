@@ -13,17 +13,22 @@ from typing import Optional, Tuple
 
 import cv2
 
+from qcdet.datasets.annotation_file import (
+    join_data_root,
+    load_annotation,
+    resolve_data_root,
+)
 from qcdet.faces.embedders import fetch_arcface_model
 from qcdet.registry import QUALITY_EVALUATORS
+from qcdet.utils.atomic_files import write_json_atomic
 from qcdet.utils.download import ModelFileUnavailable
 from qcdet.utils.worker_pool import worker_context
 
 from .base import read_bgr_image
 
 __all__ = [
-    'evaluator_config', 'choose_static_backend', 'resolve_data_root',
-    'join_data_root', 'load_annotation', 'partial_path', 'score_annotation',
-    'format_report',
+    'evaluator_config', 'choose_static_backend', 'partial_path',
+    'score_annotation', 'format_report',
     'FALLBACK_KEY', 'SCORE_KEY'
 ]
 
@@ -70,45 +75,9 @@ def evaluator_config(backend='dlib', model_path=None, detector='hog',
                      'or ssim')
 
 
-def resolve_data_root(ann_file, data_root=None):
-    """Root that relative ``img_path``/``pair_path`` are joined with: the
-    given one, else the annotation file's folder, or its parent when that
-    folder is called ``annotations`` (``data/demo/annotations/train.json``
-    -> ``data/demo``)."""
-    if data_root is not None:
-        return Path(data_root)
-    folder = Path(ann_file).resolve().parent
-    return folder.parent if folder.name == 'annotations' else folder
-
-
 def partial_path(ann_out):
     """Sidecar with the scores finished so far (deleted when done)."""
     return Path(f'{ann_out}.partial.jsonl')
-
-
-def load_annotation(ann_file):
-    """An MMEngine-format annotation file, checked: a ``data_list`` whose
-    records all have ``img_path`` and a 0/1 ``label``."""
-    with open(ann_file) as f:
-        annotation = json.load(f)
-    if not isinstance(annotation, dict) or not isinstance(
-            annotation.get('data_list'), list):
-        raise ValueError(f'{ann_file}: not an MMEngine annotation file '
-                         '(expected a dict with a "data_list" list)')
-    for index, record in enumerate(annotation['data_list']):
-        for key in ('img_path', 'label'):
-            if key not in record:
-                raise KeyError(f'{ann_file}: record {index} has no {key!r}')
-        if record['label'] not in (0, 1):
-            raise ValueError(f'{ann_file}: record {index} has label '
-                             f'{record["label"]!r}, expected 0 or 1')
-    return annotation
-
-
-def join_data_root(root, path):
-    """``path`` below ``root`` unless it is absolute."""
-    path = Path(path)
-    return str(path if path.is_absolute() else root / path)
 
 
 class _PairScorer:
@@ -198,16 +167,6 @@ def _read_partial(path, header, data_list):
         done[index] = (entry['score'], entry['reason'],
                        entry.get('counts', {}))
     return done, bad_lines
-
-
-def _write_json_atomic(path, obj):
-    path = Path(path)
-    tmp = path.with_name(f'.{path.name}.tmp')
-    with open(tmp, 'w') as f:
-        json.dump(obj, f, indent=1)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def _method_stats(scores):
@@ -321,7 +280,7 @@ def score_annotation(ann_in, ann_out, evaluator_cfg, data_root=None,
     metainfo = dict(annotation.get('metainfo', {}))
     metainfo['static_quality_evaluator'] = evaluator_cfg
     out = dict(annotation, metainfo=metainfo, data_list=out_list)
-    _write_json_atomic(ann_out, out)
+    write_json_atomic(ann_out, out)
     sidecar.unlink()
 
     methods = sorted(set(scored_by_method) | set(fallbacks_by_method))

@@ -2,7 +2,7 @@
 ``img_path``/``pair_path`` joined with the data root."""
 from typing import List, Optional
 
-from qcdet.quality.static_scoring import (
+from qcdet.datasets.annotation_file import (
     join_data_root,
     load_annotation,
     resolve_data_root,

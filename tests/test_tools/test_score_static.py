@@ -6,12 +6,12 @@ import cv2
 import numpy as np
 import pytest
 
+from qcdet.datasets.annotation_file import resolve_data_root
 from qcdet.quality import static_scoring
 from qcdet.quality.ssim_similarity import SSIMSimilarityEvaluator
 from qcdet.quality.static_scoring import (
     evaluator_config,
     partial_path,
-    resolve_data_root,
     score_annotation,
 )
 

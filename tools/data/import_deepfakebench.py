@@ -19,12 +19,12 @@ import os
 import os.path as osp
 import sys
 
+from qcdet.utils.dataset_names import SPLITS
 from qcdet.datasets.deepfakebench import (FFPP_FAKE_NAME,
                                           is_deepfakebench_index,
                                           parse_deepfakebench_index)
-from qcdet.datasets.preprocessing.pipeline import write_json_atomic
+from qcdet.utils.atomic_files import write_json_atomic
 
-SPLITS = ('train', 'val', 'test')
 
 
 def parse_args(argv=None):

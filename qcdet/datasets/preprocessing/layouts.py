@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from qcdet.utils.dataset_names import FFPP_METHODS, SPLITS
+
 __all__ = ['VideoItem', 'DatasetLayout', 'FFPPLayout', 'CelebDFLayout',
            'CelebDFv1Layout', 'DFDCLayout', 'DFDCPLayout', 'DFDLayout',
            'UADFVLayout',
            'FolderLayout', 'LAYOUTS', 'build_layout', 'resolve_pairs']
 
 VIDEO_EXTS = ('.mp4', '.avi', '.mov', '.mkv', '.webm')
-SPLITS = ('train', 'val', 'test')
 
 
 @dataclass
@@ -111,8 +112,6 @@ class DatasetLayout:
 
 
 # --------------------------------------------------------------- FF++ / DFD
-FFPP_METHODS = ('Deepfakes', 'Face2Face', 'FaceSwap', 'NeuralTextures',
-                'FaceShifter')
 FFPP_FAKE = re.compile(r'^(\d+)_(\d+)$')
 
 

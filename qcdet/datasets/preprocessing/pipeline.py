@@ -8,7 +8,6 @@ marker is written last: an interrupted run leaves no half-written file and no
 video that looks finished but is not.
 """
 import json
-import os
 import os.path as osp
 from dataclasses import dataclass
 from typing import Dict, List, Optional
@@ -17,6 +16,7 @@ import cv2
 import numpy as np
 
 from qcdet.faces import FaceCropper, FaceDetection
+from qcdet.utils.atomic_files import write_bytes_atomic, write_json_atomic
 
 from .layouts import VideoItem
 from .video import (
@@ -26,8 +26,7 @@ from .video import (
     video_frame_count,
 )
 
-__all__ = ['PreprocessConfig', 'OutputLayout', 'write_bytes_atomic',
-           'write_json_atomic', 'select_face', 'FaceLocator',
+__all__ = ['PreprocessConfig', 'OutputLayout', 'select_face', 'FaceLocator',
            'failure_result', 'process_group']
 
 
@@ -65,23 +64,6 @@ class OutputLayout:
             return None
         with open(path) as f:
             return json.load(f)
-
-
-def write_bytes_atomic(path: str, data: bytes) -> None:
-    os.makedirs(osp.dirname(path) or '.', exist_ok=True)
-    tmp = f'{path}.tmp{os.getpid()}'
-    try:
-        with open(tmp, 'wb') as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:  # incl. Ctrl-C: leave no partial file behind
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
-def write_json_atomic(path: str, obj) -> None:
-    write_bytes_atomic(path, json.dumps(obj, indent=1).encode())
 
 
 def _write_png(path: str, image: np.ndarray) -> None:

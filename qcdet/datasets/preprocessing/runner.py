@@ -11,6 +11,7 @@ from qcdet.faces import (
     FaceCropper,
     default_detector_cfg,
 )
+from qcdet.utils.atomic_files import write_json_atomic
 from qcdet.utils.worker_pool import worker_context
 
 from .layouts import SPLITS, DatasetLayout, VideoItem
@@ -20,7 +21,6 @@ from .pipeline import (
     PreprocessConfig,
     failure_result,
     process_group,
-    write_json_atomic,
 )
 
 __all__ = ['group_videos', 'preprocess_dataset', 'build_annotations',

@@ -13,7 +13,6 @@ video, family)``, so the
 output bytes depend only on the arguments, not on the number of workers or the
 order jobs finish in.
 """
-import json
 import os
 import os.path as osp
 import shutil
@@ -23,6 +22,8 @@ from typing import Dict, List, Optional, Sequence
 import cv2
 import numpy as np
 
+from qcdet.utils.atomic_files import write_json_atomic
+from qcdet.utils.dataset_names import SPLITS
 from qcdet.utils.worker_pool import worker_context
 
 from .faces import (
@@ -38,7 +39,6 @@ __all__ = [
     'generate_demo_dataset', 'split_identities', 'format_summary', 'SPLITS'
 ]
 
-SPLITS = ('train', 'val', 'test')
 DATASET_NAME = 'demo'
 MARKER_FILE = '.qcdet_demo_data'
 _OWNED_DIRS = ('real', 'fake', 'annotations')
@@ -75,14 +75,6 @@ def _write_png(path: str, image: np.ndarray) -> None:
     os.makedirs(osp.dirname(path), exist_ok=True)
     if not cv2.imwrite(path, image):
         raise OSError(f'could not write image {path}')
-
-
-def _write_json_atomic(path: str, obj) -> None:
-    tmp = f'{path}.tmp{os.getpid()}'
-    with open(tmp, 'w') as f:
-        json.dump(obj, f, indent=1)
-        f.write('\n')
-    os.replace(tmp, path)
 
 
 def _make_video(job: Dict) -> List[Dict]:
@@ -254,7 +246,7 @@ def generate_demo_dataset(out_dir: str,
         if benchmark != 'v1':
             metainfo['benchmark'] = benchmark
         path = osp.join(out_dir, 'annotations', f'{name}.json')
-        _write_json_atomic(path,
+        write_json_atomic(path,
                            dict(metainfo=metainfo, data_list=data_lists[name]))
         counts = {method: 0 for method in ['real'] + families}
         for record in data_lists[name]:

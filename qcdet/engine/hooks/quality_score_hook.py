@@ -1,6 +1,5 @@
 """Drives quality-centric training: feedback → dynamic score → FQS →
 curriculum, once per epoch."""
-import json
 import os
 import os.path as osp
 from typing import Optional
@@ -13,6 +12,7 @@ from mmengine.model import is_model_wrapper
 
 from qcdet.quality import QualityScoreStore
 from qcdet.registry import HOOKS, QUALITY_EVALUATORS
+from qcdet.utils.atomic_files import write_json_atomic
 
 __all__ = ['QualityScoreHook']
 
@@ -230,10 +230,7 @@ class QualityScoreHook(Hook):
         out_dir = osp.join(runner.work_dir, self.out_dir)
         os.makedirs(out_dir, exist_ok=True)
         path = osp.join(out_dir, f'epoch_{summary["epoch"]}.json')
-        tmp = path + '.tmp'
-        with open(tmp, 'w') as f:
-            json.dump(dict(summary, samples=samples), f)
-        os.replace(tmp, path)
+        write_json_atomic(path, dict(summary, samples=samples), indent=None)
 
     # ----------------------------------------------------------- checkpoints
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:

@@ -9,14 +9,14 @@ from mmpretrain.structures import DataSample
 
 from qcdet.models.decoders import AdaINDecoder  # noqa: F401
 from qcdet.registry import MODELS
+from qcdet.utils.dataset_names import FFPP_STANDARD_METHODS
 
 from .deepfake_detector import DeepfakeDetector, last_feature_map
 
 __all__ = ['UCFDetector', 'partner_indices', 'pairwise_contrastive_loss']
 
 IGNORE_INDEX = -100
-FFPP_METHODS = ('real', 'Deepfakes', 'Face2Face', 'FaceSwap',
-                'NeuralTextures')
+FFPP_METHODS = ('real', ) + FFPP_STANDARD_METHODS
 
 
 def partner_indices(labels: torch.Tensor) -> torch.Tensor:
