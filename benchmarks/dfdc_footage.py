@@ -99,7 +99,7 @@ def portrait_dim_frames(clip: Path, indices: Sequence[int],
     """Frames of a landscape clip as a dim portrait video: its centre
     square (the person, at the clip's scale) in the upper middle of a dark
     1080x1920 room, darkened and noised."""
-    from qcdet.datasets.preprocessing import read_frames
+    from qcdet.utils.video import read_frames
     rng = np.random.default_rng(seed)
     room = dim_room(rng)
     for _, frame in sorted(read_frames(clip, indices).items()):

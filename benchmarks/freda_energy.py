@@ -27,7 +27,7 @@ import torch
 
 REPO = Path(__file__).resolve().parents[1]
 from qcdet.datasets.annotation_file import load_annotation  # noqa: E402
-from qcdet.datasets.synthetic import BENCHMARKS, generate_demo_dataset  # noqa: E402
+from qcdet.offline.synthetic_data import BENCHMARKS, generate_demo_dataset  # noqa: E402
 from qcdet.utils.freda import freda_mask, freda_mix, to_pixel_range  # noqa: E402
 
 TERCILES = ('low', 'mid', 'high')

@@ -119,7 +119,7 @@ def demo_dataset(tmp, identities):
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
 
-    from qcdet.datasets.synthetic import generate_demo_dataset
+    from qcdet.offline.synthetic_data import generate_demo_dataset
     from qcdet.registry import DATASETS
     init_default_scope('qcdet')
     root = Path(tmp) / 'demo'

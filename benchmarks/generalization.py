@@ -56,8 +56,8 @@ from mmengine.logging import MMLogger  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from qcdet.datasets.annotation_file import load_annotation  # noqa: E402
-from qcdet.datasets.synthetic import FORGERY_FAMILIES, generate_demo_dataset  # noqa: E402
-from qcdet.quality.static_scoring import evaluator_config, score_annotation  # noqa: E402
+from qcdet.offline.static_quality import evaluator_config, score_annotation  # noqa: E402
+from qcdet.offline.synthetic_data import FORGERY_FAMILIES, generate_demo_dataset  # noqa: E402
 
 VARIANTS = {
     'baseline': 'configs/baseline_demo.py',

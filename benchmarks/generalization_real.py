@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from generalization import REPO, format_table, make_config, paired_difference, print_name_values, run_one  # noqa: E402
-from qcdet.datasets.preprocessing import build_layout, preprocess_dataset  # noqa: E402
-from qcdet.quality.static_scoring import evaluator_config, score_annotation  # noqa: E402
+from qcdet.offline.face_crops import build_layout, preprocess_dataset  # noqa: E402
+from qcdet.offline.static_quality import evaluator_config, score_annotation  # noqa: E402
 from qcdet.utils.dataset_names import FFPP_STANDARD_METHODS
 
 FFPP_METHODS = list(FFPP_STANDARD_METHODS)

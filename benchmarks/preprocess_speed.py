@@ -38,8 +38,8 @@ os.environ.setdefault('OMP_NUM_THREADS', '1')
 import cv2  # noqa: E402
 
 import dfdc_footage  # noqa: E402
-from qcdet.datasets.preprocessing import evenly_spaced_indices, read_frames, video_frame_count  # noqa: E402
 from qcdet.faces import FaceCropper  # noqa: E402
+from qcdet.utils.video import evenly_spaced_indices, read_frames, video_frame_count  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 

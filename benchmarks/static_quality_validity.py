@@ -25,8 +25,8 @@ from scipy.stats import spearmanr
 
 REPO = Path(__file__).resolve().parents[1]
 from generalization_real import crop_ffpp  # noqa: E402
-from qcdet.datasets.synthetic import generate_demo_dataset  # noqa: E402
-from qcdet.quality.static_scoring import evaluator_config, score_annotation  # noqa: E402
+from qcdet.offline.static_quality import evaluator_config, score_annotation  # noqa: E402
+from qcdet.offline.synthetic_data import generate_demo_dataset  # noqa: E402
 
 
 def parse_args(argv=None):

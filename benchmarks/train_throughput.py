@@ -67,8 +67,8 @@ from mmengine.hooks import Hook  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from qcdet.datasets.synthetic import generate_demo_dataset  # noqa: E402
-from qcdet.quality.static_scoring import evaluator_config, score_annotation  # noqa: E402
+from qcdet.offline.static_quality import evaluator_config, score_annotation  # noqa: E402
+from qcdet.offline.synthetic_data import generate_demo_dataset  # noqa: E402
 
 REFRESH_METHODS = ('before_run', 'before_train', 'before_train_epoch',
                    'before_train_iter', 'after_train_iter',

@@ -21,15 +21,15 @@ from mmengine.logging import print_log
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
-from qcdet.datasets.preprocessing.video import (
+from qcdet.faces import DEFAULT_FACE_DETECTOR, FaceCropper
+from qcdet.registry import MODELS, TRANSFORMS
+from qcdet.utils.checkpoint import use_safe_checkpoint_loading
+from qcdet.utils.video import (
     VideoReadError,
     evenly_spaced_indices,
     iter_frames,
     video_frame_count,
 )
-from qcdet.faces import DEFAULT_FACE_DETECTOR, FaceCropper
-from qcdet.registry import MODELS, TRANSFORMS
-from qcdet.utils.checkpoint import use_safe_checkpoint_loading
 
 __all__ = [
     'IMAGE_EXTENSIONS', 'VIDEO_EXTENSIONS', 'DeepfakeInferencer',

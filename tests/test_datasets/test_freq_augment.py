@@ -189,8 +189,8 @@ def test_demo_pipeline_gives_the_same_inputs_with_either_mix_in(tmp_path):
     from mmengine.dataset import default_collate
 
     from qcdet.datasets import DeepfakeDataset
-    from qcdet.datasets.synthetic import generate_demo_dataset
     from qcdet.models.data_preprocessors import DeepfakeDataPreprocessor
+    from qcdet.offline.synthetic_data import generate_demo_dataset
 
     generate_demo_dataset(str(tmp_path), seed=3, num_identities=6,
                           videos_per_identity=1, frames_per_video=2, size=64)

@@ -5,7 +5,7 @@ import json
 import numpy as np
 from scipy.stats import spearmanr
 
-from qcdet.datasets.synthetic.generate import generate_demo_dataset
+from qcdet.offline.synthetic_data.generate import generate_demo_dataset
 from qcdet.quality import SSIMSimilarityEvaluator
 
 # Stated thresholds: the mean within-family rho, and no family ranked

@@ -7,7 +7,7 @@ import pytest
 from mmengine.config import Config
 from robust_helpers import MAX_EPOCHS, REPO, TEST_FRAMES, evaluate, train
 
-from qcdet.datasets.synthetic.generate import generate_demo_dataset
+from qcdet.offline.synthetic_data.generate import generate_demo_dataset
 
 
 @pytest.fixture(scope='session')

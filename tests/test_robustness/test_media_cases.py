@@ -6,16 +6,16 @@ import cv2
 import numpy as np
 import pytest
 
-from qcdet.datasets.preprocessing import build_layout, preprocess_dataset
-from qcdet.datasets.preprocessing.video import (
-    VideoReadError,
-    read_frames,
-    video_frame_count,
-)
-from qcdet.datasets.synthetic.faces import (
+from qcdet.offline.face_crops import build_layout, preprocess_dataset
+from qcdet.offline.synthetic_data.faces import (
     render_frame,
     sample_identity,
     sample_poses,
+)
+from qcdet.utils.video import (
+    VideoReadError,
+    read_frames,
+    video_frame_count,
 )
 
 NUM_FRAMES = 20
@@ -67,7 +67,7 @@ def test_truncated_mp4_and_frameless_videos_are_clear_errors(tmp_path):
     """Expectation: an MP4 cut before its index (the moov atom at its end)
     and containers holding no frame raise VideoReadError naming the file
     (preprocessing counts these as 'unreadable video' failures, see
-    tests/test_datasets/test_preprocessing/test_runner.py)."""
+    tests/test_offline/test_face_crops/test_runner.py)."""
     cut = truncate(write_video(tmp_path / 'cut.mp4', face_frames(size=64),
                                'mp4v'))
     with pytest.raises(VideoReadError, match='cut.mp4'):

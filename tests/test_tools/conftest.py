@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from qcdet.datasets.synthetic.generate import generate_demo_dataset
+from qcdet.offline.synthetic_data.generate import generate_demo_dataset
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -10,7 +10,7 @@ import pytest
 from mmengine.config import Config
 
 from qcdet.evaluation.metrics import DeepfakeMetric
-from qcdet.quality import score_annotation
+from qcdet.offline.static_quality import score_annotation
 from qcdet.registry import MODELS
 from qcdet.visualization import load_predictions
 

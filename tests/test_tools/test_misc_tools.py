@@ -10,7 +10,7 @@ from mmengine.config import Config
 
 from qcdet.datasets import DeepfakeDataset
 from qcdet.datasets.samplers import QualityCurriculumSampler
-from qcdet.quality import score_annotation
+from qcdet.offline.static_quality import score_annotation
 from qcdet.quality.fqs import FQSCombiner
 
 NUM_SHOWN = 16

@@ -16,7 +16,7 @@ def load_module(path, name):
     return module
 
 
-videos = load_module(REPO / 'tests' / 'test_datasets' / 'test_preprocessing'
+videos = load_module(REPO / 'tests' / 'test_offline' / 'test_face_crops'
                      / 'preprocess_videos.py', 'preprocess_videos_for_cli')
 
 

@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 
 from qcdet.datasets.annotation_file import resolve_data_root
-from qcdet.quality import static_scoring
-from qcdet.quality.ssim_similarity import SSIMSimilarityEvaluator
-from qcdet.quality.static_scoring import (
+from qcdet.offline import static_quality as static_scoring
+from qcdet.offline.static_quality import (
     evaluator_config,
     partial_path,
     score_annotation,
 )
+from qcdet.quality.ssim_similarity import SSIMSimilarityEvaluator
 
 SSIM_CFG = evaluator_config('ssim')
 REPO = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 
-from qcdet.quality import score_annotation
+from qcdet.offline.static_quality import score_annotation
 
 # end to end through subprocesses: minutes
 pytestmark = pytest.mark.slow

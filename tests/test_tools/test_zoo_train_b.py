@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from qcdet.quality import score_annotation
+from qcdet.offline.static_quality import score_annotation
 
 # end to end through subprocesses: minutes
 pytestmark = pytest.mark.slow

@@ -8,7 +8,7 @@ Example::
 import argparse
 import sys
 
-from qcdet.datasets.synthetic import (BENCHMARKS, FORGERY_FAMILIES,
+from qcdet.offline.synthetic_data import (BENCHMARKS, FORGERY_FAMILIES,
                                       format_summary, generate_demo_dataset)
 
 

@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from qcdet.datasets.preprocessing import (LAYOUTS, build_layout,
+from qcdet.offline.face_crops import (LAYOUTS, build_layout,
                                           format_summary, preprocess_dataset)
 from qcdet.faces import DEFAULT_FACE_DETECTOR
 

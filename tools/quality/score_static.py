@@ -14,7 +14,7 @@ import argparse
 import sys
 
 from qcdet.faces.embedders import fetch_arcface_model
-from qcdet.quality.static_scoring import (
+from qcdet.offline.static_quality import (
     choose_static_backend,
     evaluator_config,
     format_report,

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from preprocess_videos import face_clip
 
-from qcdet.datasets.preprocessing import FaceLocator, select_face
 from qcdet.faces import FaceCropper, FaceDetection
+from qcdet.offline.face_crops import FaceLocator, select_face
 
 
 def det(x1, y1, x2, y2):

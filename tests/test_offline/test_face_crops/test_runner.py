@@ -7,7 +7,7 @@ from preprocess_videos import make_ffpp_tree
 
 from qcdet.datasets import DeepfakeDataset
 from qcdet.datasets.deepfakebench import parse_deepfakebench_index
-from qcdet.datasets.preprocessing import (
+from qcdet.offline.face_crops import (
     build_layout,
     group_videos,
     preprocess_dataset,

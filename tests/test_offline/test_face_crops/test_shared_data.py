@@ -11,8 +11,8 @@ import cv2
 import numpy as np
 import pytest
 
-from qcdet.datasets.preprocessing import build_layout, preprocess_dataset
 from qcdet.faces import FaceDetection
+from qcdet.offline.face_crops import build_layout, preprocess_dataset
 
 SIZE = 128
 REPO = Path(__file__).resolve().parents[3]

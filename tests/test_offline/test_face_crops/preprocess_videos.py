@@ -7,7 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from qcdet.datasets.synthetic.faces import (
+from qcdet.offline.synthetic_data.faces import (
     render_frame,
     sample_identity,
     sample_poses,

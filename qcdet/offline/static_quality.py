@@ -19,12 +19,11 @@ from qcdet.datasets.annotation_file import (
     resolve_data_root,
 )
 from qcdet.faces.embedders import fetch_arcface_model
+from qcdet.quality.base import read_bgr_image
 from qcdet.registry import QUALITY_EVALUATORS
 from qcdet.utils.atomic_files import write_json_atomic
 from qcdet.utils.download import ModelFileUnavailable
 from qcdet.utils.worker_pool import worker_context
-
-from .base import read_bgr_image
 
 __all__ = [
     'evaluator_config', 'choose_static_backend', 'partial_path',

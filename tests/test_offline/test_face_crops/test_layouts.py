@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from qcdet.datasets.preprocessing import build_layout
+from qcdet.offline.face_crops import build_layout
 
 
 def touch(root, *paths):

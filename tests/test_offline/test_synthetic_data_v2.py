@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_synthetic import TINY, _frames
+from test_synthetic_data import TINY, _frames
 
-from qcdet.datasets.synthetic import (
+from qcdet.offline.synthetic_data import (
     FORGERY_FAMILIES,
     FORGERY_FAMILIES_V2,
     SPLITS,

@@ -4,4 +4,3 @@ it needs the face libraries and is used offline only."""
 from .layouts import *  # noqa: F401,F403
 from .pipeline import *  # noqa: F401,F403
 from .runner import *  # noqa: F401,F403
-from .video import *  # noqa: F401,F403

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from qcdet.datasets.synthetic import (
+from qcdet.offline.synthetic_data import (
     FORGERY_FAMILIES,
     SPLITS,
     generate_demo_dataset,

@@ -17,14 +17,14 @@ import numpy as np
 
 from qcdet.faces import FaceCropper, FaceDetection
 from qcdet.utils.atomic_files import write_bytes_atomic, write_json_atomic
-
-from .layouts import VideoItem
-from .video import (
+from qcdet.utils.video import (
     VideoReadError,
     evenly_spaced_indices,
     read_frames,
     video_frame_count,
 )
+
+from .layouts import VideoItem
 
 __all__ = ['PreprocessConfig', 'OutputLayout', 'select_face', 'FaceLocator',
            'failure_result', 'process_group']

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from preprocess_videos import write_corrupt, write_video
 
-from qcdet.datasets.preprocessing import video
-from qcdet.datasets.preprocessing.video import (
+from qcdet.utils import video
+from qcdet.utils.video import (
     VideoReadError,
     evenly_spaced_indices,
     read_frames,
