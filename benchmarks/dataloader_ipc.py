@@ -22,7 +22,7 @@ from pathlib import Path
 import torch  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
-import train_throughput as tt  # noqa: E402
+import common  # noqa: E402
 
 STACK = {'train_dataloader.collate_fn.type': 'default_collate'}
 SETTINGS = dict(base=({}, 'file_descriptor'),
@@ -44,17 +44,17 @@ def main(argv=None):
     cpu = {name: [] for name in SETTINGS}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        tt.make_data(tmp / 'demo', args.identities, 64)
+        common.make_data(tmp / 'demo', args.identities, 64)
         for r in range(args.rounds):
             for name, (options, strategy) in SETTINGS.items():
                 torch.multiprocessing.set_sharing_strategy(strategy)
                 run_args = argparse.Namespace(
                     epochs=args.epochs, workers=args.workers, img_size=64,
                     cfg_options=options)
-                cfg = tt.build_cfg(tt.REPO / 'configs/baseline_demo.py',
+                cfg = common.build_cfg(common.REPO / 'configs/baseline_demo.py',
                                    tmp / 'demo', tmp / f'{name}_{r}',
                                    run_args, f'{name}_{r}')
-                record = tt.train(cfg, qc=False)
+                record = common.train(cfg, qc=False)
                 wall[name] += [v / b for v, b in zip(record.img_per_s(),
                                                      record.probe)]
                 cpu[name] += [v / b for v, b in zip(record.img_per_cpu_s(),

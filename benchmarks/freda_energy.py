@@ -105,7 +105,7 @@ def synthetic_shares(args, benchmark: str) -> dict:
 def ffpp_shares(args) -> dict:
     """``{method: (share, frames)}`` over the FF++ c23 sample clips, cropped at 256 px like
     tools/data/preprocess.py does (a fake is cropped with its real's box, so the pair is aligned)."""
-    from generalization_real import crop_ffpp  # brings in the training stack: only when FF++ is there
+    from common import crop_ffpp  # brings in the training stack: only when FF++ is there
     pooled = crop_ffpp(args.shared, osp.join(args.out, f'ffpp_{args.ffpp_frames}f'), args.ffpp_frames, 256)
     fakes = [r for r in read_records([pooled]) if r['label'] == 1]
     unpaired = sorted({r['method'] for r in fakes} - {r['method'] for r in fakes if r.get('pair_path')})

@@ -44,10 +44,10 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from common import interleaved  # noqa: E402
 from qcdet.datasets.transforms.freq_augment import FreqAugment  # noqa: E402
 from qcdet.datasets.transforms.loading import read_image  # noqa: E402
 from qcdet.models.data_preprocessors import DeepfakeDataPreprocessor  # noqa: E402
-from timing import interleaved  # noqa: E402
 
 SIZE = 256
 BATCH = 32

@@ -40,22 +40,17 @@ import json
 import logging
 import os
 import os.path as osp
-import pickle
 import re
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
-from scipy import stats
-
-REPO = Path(__file__).resolve().parents[1]
 from mmengine.config import Config  # noqa: E402
 from mmengine.logging import MMLogger  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+from scipy import stats
 
-from qcdet.datasets.annotation_file import load_annotation  # noqa: E402
+from common import QUALITY_TERCILES, format_table, make_config, mean_std, paired_difference, print_name_values, run_one  # noqa: E402
 from qcdet.offline.static_quality import evaluator_config, score_annotation  # noqa: E402
 from qcdet.offline.synthetic_data import FORGERY_FAMILIES, generate_demo_dataset  # noqa: E402
 
@@ -163,67 +158,12 @@ def write_split(root: str, src: str, dst: str, keep) -> str:
     return path
 
 
-def make_config(config: str, seed: int, work_dir: str, epochs: int, num_workers: int, train: dict,
-                test: dict, img_size: int = None) -> Config:
-    """A repo config set up for one study run: no validation, no checkpoints, quiet logs.
-
-    ``train``/``test`` update the datasets (e.g. ``data_root``, ``ann_file``); ``img_size`` replaces the
-    pipelines' Resize scale.
-    """
-    cfg = Config.fromfile(str(REPO / config))
-    cfg.work_dir = work_dir
-    cfg.experiment_name = f'study_{os.getpid()}_{time.time_ns()}'
-    cfg.randomness = dict(seed=seed, deterministic=False)
-    cfg.train_cfg = dict(by_epoch=True, max_epochs=epochs, val_interval=epochs + 1)
-    cfg.val_dataloader, cfg.val_cfg, cfg.val_evaluator = None, None, None
-    cfg.default_hooks.checkpoint = None  # the last epoch is tested straight from memory
-    cfg.default_hooks.logger = dict(type='LoggerHook', interval=10 ** 6)
-    cfg.visualizer = dict(type='Visualizer', vis_backends=[])
-    cfg.log_level = 'WARNING'
-    for split, dataset in (('train', train), ('test', test)):
-        loader = cfg[f'{split}_dataloader']
-        loader.dataset.update(dataset)
-        loader.num_workers = num_workers
-        loader.persistent_workers = num_workers > 0
-        if img_size:
-            for step in loader.dataset.pipeline:
-                if step['type'] == 'Resize':
-                    step['scale'] = (img_size, img_size)
-    return cfg
-
-
 def study_config(variant: str, root: str, family: str, seed: int, work_dir: str, args) -> Config:
     cfg = make_config(VARIANTS[variant.partition(':')[0]], seed, work_dir, args.epochs, args.num_workers,
                       train=dict(data_root=root, ann_file=f'annotations/study/train_no_{family}.json'),
                       test=dict(data_root=root, ann_file=f'annotations/study/test_{family}.json'))
     cfg.merge_from_dict(variant_options(variant), allow_list_keys=True)
     return cfg
-
-
-QUALITY_TERCILES = ('low', 'mid', 'high')
-
-
-def auc_by_quality(predictions: str, cfg: Config) -> dict:
-    """Frame AUC of every real against the held-out fakes of each true-quality tercile (q < 1/3, < 2/3, rest):
-    where the detector generalises, on crude or on realistic fakes."""
-    from sklearn.metrics import roc_auc_score
-    dataset = cfg.test_dataloader.dataset
-    records = load_annotation(osp.join(dataset.data_root, dataset.ann_file))['data_list']
-    quality = {r['img_path']: r.get('true_quality') for r in records}
-    with open(predictions, 'rb') as f:
-        samples = pickle.load(f)
-    scores, labels, terciles = [], [], []
-    for sample in samples:
-        q = quality[osp.relpath(sample['img_path'], dataset.data_root)]
-        scores.append(float(sample['pred_score'][1]))
-        labels.append(int(sample['gt_label']))
-        terciles.append(None if q is None else QUALITY_TERCILES[min(int(q * 3), 2)])
-    scores, labels = np.asarray(scores), np.asarray(labels)
-    out = {}
-    for name in QUALITY_TERCILES:
-        keep = (labels == 0) | np.array([t == name for t in terciles])
-        out[name] = float(roc_auc_score(labels[keep], scores[keep])) if labels[keep].any() else None
-    return out
 
 
 def quality_table(results, variants) -> list:
@@ -238,69 +178,6 @@ def quality_table(results, variants) -> list:
             cells.append(mean_std(values) if values else 'n/a')
         rows.append(f'| {variant} | ' + ' | '.join(cells) + ' |')
     return rows
-
-
-def fake_exposure(work_dir: str) -> dict:
-    """Fake visits and FreDA'd fake visits over the run, from QualityScoreHook's epoch files (none for a
-    baseline: every fake once per epoch, no FreDA)."""
-    visits = freda = 0
-    for path in sorted(Path(work_dir).glob('quality/epoch_*.json')):
-        for method_stats in json.loads(path.read_text())['per_method'].values():
-            visits += method_stats.get('visits', method_stats['count'])
-            freda += method_stats.get('freda_visits', method_stats.get('num_easy', 0))
-    return dict(fake_visits=visits, freda_visits=freda)
-
-
-def run_one(result_path: str, cfg: Config, **info) -> dict:
-    """Trains ``cfg``, tests its last epoch and stores the metrics; reuses a stored result."""
-    if osp.exists(result_path):
-        with open(result_path) as f:
-            return json.load(f)
-    start = time.time()
-    predictions = osp.join(cfg.work_dir, 'test_predictions.pkl')
-    cfg.test_evaluator = [cfg.test_evaluator, dict(type='DumpResults', out_file_path=predictions)]
-    runner = Runner.from_cfg(cfg)
-    runner.train()
-    metrics = runner.test()
-    result = dict(info, epochs=cfg.train_cfg.max_epochs, seconds=round(time.time() - start, 1),
-                  frame_auc=float(metrics['frame_auc']), video_auc=float(metrics['video_auc']),
-                  num_frames=int(metrics['num_frames']), num_videos=int(metrics['num_videos']),
-                  frame_auc_by_quality=auc_by_quality(predictions, cfg), **fake_exposure(cfg.work_dir))
-    os.makedirs(osp.dirname(result_path), exist_ok=True)
-    with open(result_path, 'w') as f:
-        json.dump(result, f, indent=1)
-    return result
-
-
-def mean_std(values) -> str:
-    values = np.asarray(values, dtype=float)
-    return f'{values.mean():.3f} ± {values.std(ddof=1) if len(values) > 1 else 0.0:.3f}'
-
-
-def format_table(results, metric, variants, families, label='held-out family') -> str:
-    rows = [f'| {label} | ' + ' | '.join(variants) + ' |', '|---' * (len(variants) + 1) + '|']
-    for family in families + ['mean']:
-        cells = []
-        for variant in variants:
-            values = [r[metric] for r in results if r['variant'] == variant and (family == 'mean' or
-                                                                               r['held_out'] == family)]
-            if family == 'mean':  # mean over families of the seed-wise values; std over seeds of the mean
-                by_seed = {}
-                for r in results:
-                    if r['variant'] == variant:
-                        by_seed.setdefault(r['seed'], []).append(r[metric])
-                values = [np.mean(v) for v in by_seed.values()]
-            cells.append(mean_std(values) if values else 'n/a')
-        rows.append(f'| {family} | ' + ' | '.join(cells) + ' |')
-    return '\n'.join(rows)
-
-
-def paired_difference(results, metric, variant='qc', reference='baseline'):
-    """QC − baseline per (family, seed) pair: the same data and seed for both."""
-    ref = {(r['held_out'], r['seed']): r[metric] for r in results if r['variant'] == reference}
-    diffs = [r[metric] - ref[(r['held_out'], r['seed'])] for r in results
-             if r['variant'] == variant and (r['held_out'], r['seed']) in ref]
-    return np.asarray(diffs, dtype=float)
 
 
 def confidence_interval(diffs, level: float = 0.95):
@@ -328,13 +205,6 @@ def seed_level_difference(results, metric, variant, reference='baseline'):
         if r['variant'] == variant and (r['held_out'], r['seed']) in ref:
             by_seed.setdefault(r['seed'], []).append(r[metric] - ref[(r['held_out'], r['seed'])])
     return np.asarray([np.mean(v) for v in by_seed.values()], dtype=float)
-
-
-def print_name_values(lines: dict, start: float) -> None:
-    """The closing ``name: value`` lines (plus ``study_minutes``) that scripts parse."""
-    lines['study_minutes'] = f'{(time.time() - start) / 60:.1f}'
-    for name, value in lines.items():
-        print(f'{name}: {value}')
 
 
 def main(argv=None):

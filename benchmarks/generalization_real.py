@@ -26,8 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from generalization import REPO, format_table, make_config, paired_difference, print_name_values, run_one  # noqa: E402
-from qcdet.offline.face_crops import build_layout, preprocess_dataset  # noqa: E402
+from common import REPO, crop_ffpp, format_table, make_config, paired_difference, print_name_values, run_one, save  # noqa: E402
 from qcdet.offline.static_quality import evaluator_config, score_annotation  # noqa: E402
 from qcdet.utils.dataset_names import FFPP_STANDARD_METHODS
 
@@ -48,34 +47,6 @@ def parse_args(argv=None):
     parser.add_argument('--img-size', type=int, default=128)
     parser.add_argument('--num-workers', type=int, default=1)
     return parser.parse_args(argv)
-
-
-def save(path, records, metainfo):
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    with open(path, 'w') as f:
-        json.dump(dict(metainfo=dict(metainfo, methods=sorted({r['method'] for r in records})),
-                       data_list=records), f)
-
-
-def crop_ffpp(shared: str, root: str, num_frames: int, size: int) -> str:
-    """Crops the FF++ sample clips into ``root`` once (tools/data/preprocess.py's pipeline) and pools the
-    official splits into ``annotations/all.json`` (the sample is too small to split by video); returns it."""
-    pooled = osp.join(root, 'annotations', 'all.json')
-    if osp.exists(pooled):
-        return pooled
-    layout = build_layout('ffpp', osp.join(shared, 'icpr2020dfdc', 'ffpp'),
-                          splits_dir=osp.join(shared, 'faceforensics-examples', 'splits'))
-    preprocess_dataset(layout, root, num_frames=num_frames, size=size, progress=False)
-    records, metainfo = [], None
-    for split in ('train', 'val', 'test'):
-        path = osp.join(root, 'annotations', f'{split}.json')
-        if osp.exists(path):
-            with open(path) as f:
-                ann = json.load(f)
-            records += ann['data_list']
-            metainfo = ann['metainfo']
-    save(pooled, records, metainfo)
-    return pooled
 
 
 def prepare_ffpp(args) -> tuple:

@@ -17,7 +17,7 @@ import torch  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-import train_throughput as tt  # noqa: E402
+import common  # noqa: E402
 
 DEFAULT_FILTER = 'qcdet|dataloader.py|collate|data_preprocessor|hook|seed'
 
@@ -34,9 +34,9 @@ def main(argv=None):
     init_default_scope('qcdet')
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        tt.make_data(tmp / 'demo', args.identities, 64)
+        common.make_data(tmp / 'demo', args.identities, 64)
         run_args = argparse.Namespace(epochs=args.epochs, workers=None, img_size=64, cfg_options=None)
-        cfg = tt.build_cfg(tt.REPO / args.config, tmp / 'demo', tmp / 'work', run_args, 'profile')
+        cfg = common.build_cfg(common.REPO / args.config, tmp / 'demo', tmp / 'work', run_args, 'profile')
         runner = Runner.from_cfg(cfg)
         profile = cProfile.Profile()
         profile.enable()

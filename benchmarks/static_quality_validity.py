@@ -24,7 +24,7 @@ import numpy as np
 from scipy.stats import spearmanr
 
 REPO = Path(__file__).resolve().parents[1]
-from generalization_real import crop_ffpp  # noqa: E402
+from common import crop_ffpp  # noqa: E402
 from qcdet.offline.static_quality import evaluator_config, score_annotation  # noqa: E402
 from qcdet.offline.synthetic_data import generate_demo_dataset  # noqa: E402
 

@@ -38,10 +38,10 @@ import cv2  # noqa: E402
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 
+from common import interleaved  # noqa: E402
 from qcdet.offline.synthetic_data import generate_demo_dataset  # noqa: E402
 from qcdet.quality.base import read_bgr_image  # noqa: E402
 from qcdet.registry import QUALITY_EVALUATORS  # noqa: E402
-from timing import interleaved  # noqa: E402
 
 DEFAULT_FACES = REPO / '..' / 'shared' / 'data' / 'cvit-dfdc-faces' / 'test'
 
