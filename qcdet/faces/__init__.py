@@ -4,8 +4,8 @@ preprocessing, static quality scoring and inference. The face libraries
 imported only when a class that needs them is built."""
 from .alignment import *  # noqa: F401,F403
 from .cropping import *  # noqa: F401,F403
-from .detection import *  # noqa: F401,F403
 from .detectors import *  # noqa: F401,F403
 from .embedders import *  # noqa: F401,F403
+from .face_boxes import *  # noqa: F401,F403
 from .landmarks import *  # noqa: F401,F403
 from .optional_imports import *  # noqa: F401,F403

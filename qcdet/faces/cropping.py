@@ -9,8 +9,8 @@ from .alignment import (
     arcface_template,
     estimate_similarity_transform,
 )
-from .detection import FaceDetection, largest_face
 from .detectors import CascadeFaceDetector, DlibHOGDetector, RetinaFaceDetector
+from .face_boxes import FaceDetection, largest_face
 from .landmarks import DlibLandmarkPredictor, landmarks68_to_arcface5
 
 __all__ = ['FaceCrop', 'FaceCropper', 'build_face_detector',

@@ -5,7 +5,7 @@ input image's coordinates."""
 import cv2
 import numpy as np
 
-from .detection import FaceDetection
+from .face_boxes import FaceDetection
 from .optional_imports import import_optional
 
 __all__ = ['DlibHOGDetector', 'RetinaFaceDetector', 'CascadeFaceDetector',

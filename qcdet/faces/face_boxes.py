@@ -1,4 +1,5 @@
-"""What a face detector returns."""
+"""What a face detector returns: face boxes with scores and landmarks
+(``FaceDetection``), and box overlap."""
 from dataclasses import dataclass
 from typing import Optional
 
