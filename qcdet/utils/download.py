@@ -151,22 +151,26 @@ def fetch_model_file(source: str, sha256: Optional[str] = None,
                 f'{path} does not exist' + (f'.\nOr {hint}.' if hint else ''))
         _check_sha256(path, sha256, path)
         return path
-    if progress is None:
-        progress = sys.stderr.isatty()
     if member is not None:
         dest = cached_path(source, member)
         if osp.isfile(dest):
             return dest
-        archive = cached_path(source)
-        if not osp.isfile(archive):
-            _download(source, archive, sha256, hint, progress)
-        _check_sha256(archive, sha256, source)
+        archive = _cached_or_downloaded(source, sha256, hint, progress)
         _extract_member(archive, member, dest)
         os.remove(archive)
         return dest
-    dest = cached_path(source)
-    if not osp.isfile(dest):
-        _download(source, dest, sha256, hint, progress)
-    _check_sha256(dest, sha256, source)
+    return _cached_or_downloaded(source, sha256, hint, progress)
+
+
+def _cached_or_downloaded(url, sha256, hint, progress) -> str:
+    """The cached file of ``url`` after checking it, or a fresh download
+    (checked before it was moved into place, so not hashed twice)."""
+    dest = cached_path(url)
+    if osp.isfile(dest):
+        _check_sha256(dest, sha256, url)
+    else:
+        if progress is None:
+            progress = sys.stderr.isatty()
+        _download(url, dest, sha256, hint, progress)
     return dest
 
