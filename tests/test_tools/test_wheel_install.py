@@ -1,10 +1,13 @@
 """qcdet installed from a wheel (no checkout on sys.path) carries its configs
 and tools in qcdet/.mim, so the repository's tools/test.py --datasets finds
-the dataset configs and gets as far as needing the data."""
+the dataset configs and gets as far as needing the data, and OpenMMLab's mim
+finds the configs and tools there too."""
+import importlib.util
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -16,6 +19,8 @@ from qcdet.registry import MODELS
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
+NOT_TESTED = ('celebdf_v2: not tested: Annotation file not found: '
+              'data/celebdf_v2/annotations/test.json')
 
 
 def run(args, cwd, expect_rc=0):
@@ -25,37 +30,88 @@ def run(args, cwd, expect_rc=0):
     return result
 
 
-def test_wheel_install_finds_dataset_configs(tmp_path):
-    wheels = tmp_path / 'wheels'
+@pytest.fixture(scope='module')
+def installed(tmp_path_factory):
+    """A wheel built from the tree, installed without -e into a fresh
+    environment that reuses the installed dependencies only."""
+    root = tmp_path_factory.mktemp('wheel_install').resolve()
+    wheels = root / 'wheels'
     run([sys.executable, '-m', 'pip', 'wheel', '-q', '--no-deps',
-         '--no-build-isolation', '-w', str(wheels), str(REPO)], cwd=tmp_path)
+         '--no-build-isolation', '-w', str(wheels), str(REPO)], cwd=root)
     (wheel, ) = wheels.glob('qcdet-*.whl')
-    names = set(zipfile.ZipFile(wheel).namelist())
+
+    venv = root / 'venv'
+    run([sys.executable, '-m', 'venv', '--system-site-packages', str(venv)],
+        cwd=root)
+    python = str(venv / 'bin' / 'python')
+    run([python, '-m', 'pip', 'install', '-q', '--no-deps', str(wheel)],
+        cwd=root)
+    located = run([python, '-c', 'import qcdet; print(qcdet.__file__)'],
+                  cwd=root).stdout.strip()
+    assert located.startswith(str(venv))
+
+    checkpoint = root / 'untrained.pth'
+    model = MODELS.build(Config.fromfile(REPO / 'configs' /
+                                         'baseline_demo.py').model)
+    torch.save({'state_dict': model.state_dict(), 'meta': {}}, checkpoint)
+    return SimpleNamespace(wheel=wheel, python=python,
+                           package=Path(located).parent,
+                           checkpoint=checkpoint)
+
+
+def test_wheel_install_finds_dataset_configs(installed, tmp_path):
+    names = set(zipfile.ZipFile(installed.wheel).namelist())
     for shipped in ('qcdet/.mim/configs/_base_/datasets/celebdf_v2.py',
                     'qcdet/.mim/configs/qc_effnet_ffpp.py',
                     'qcdet/.mim/tools/test.py'):
         assert shipped in names
 
-    # a fresh environment that reuses the installed dependencies only
-    venv = tmp_path / 'venv'
-    run([sys.executable, '-m', 'venv', '--system-site-packages', str(venv)],
-        cwd=tmp_path)
-    python = str(venv / 'bin' / 'python')
-    run([python, '-m', 'pip', 'install', '-q', '--no-deps', str(wheel)],
-        cwd=tmp_path)
-    located = run([python, '-c', 'import qcdet; print(qcdet.__file__)'],
-                  cwd=tmp_path).stdout
-    assert located.startswith(str(venv))
-
-    checkpoint = tmp_path / 'untrained.pth'
-    model = MODELS.build(Config.fromfile(REPO / 'configs' /
-                                         'baseline_demo.py').model)
-    torch.save({'state_dict': model.state_dict(), 'meta': {}}, checkpoint)
-    result = run([python, str(REPO / 'tools' / 'test.py'),
+    result = run([installed.python, str(REPO / 'tools' / 'test.py'),
                   str(REPO / 'configs' / 'baseline_demo.py'),
-                  str(checkpoint), '--work-dir', str(tmp_path / 'work'),
-                  '--datasets', 'celebdf_v2'], cwd=tmp_path, expect_rc=1)
+                  str(installed.checkpoint), '--work-dir',
+                  str(tmp_path / 'work'), '--datasets', 'celebdf_v2'],
+                 cwd=tmp_path, expect_rc=1)
     out = result.stdout + result.stderr
-    assert 'celebdf_v2: not tested: Annotation file not found: ' \
-        'data/celebdf_v2/annotations/test.json' in out
+    assert NOT_TESTED in out
     assert 'none of the test sets could be tested' in out
+
+
+@pytest.fixture
+def mim(installed):
+    """``python -m mim`` of the fresh environment (it sees the main
+    environment's openmim, which CI installs)."""
+    if importlib.util.find_spec('mim') is None:
+        pytest.fail('openmim is not installed: install it as .ci/run does, '
+                    'python -m pip install -r requirements/mim.txt && '
+                    'python -m pip install --no-deps openmim==0.3.9')
+    return [installed.python, '-m', 'mim']
+
+
+def test_mim_test_finds_config_and_tool_in_wheel(installed, mim, tmp_path):
+    # a config name, not a path: mim looks for it in qcdet/.mim/configs
+    result = run(mim + ['test', 'qcdet', 'baseline_demo.py', '--checkpoint',
+                        str(installed.checkpoint), '--yes', '--work-dir',
+                        str(tmp_path / 'work'), '--datasets', 'celebdf_v2'],
+                 cwd=tmp_path, expect_rc=1)
+    out = result.stdout + result.stderr
+    config = installed.package / '.mim' / 'configs' / 'baseline_demo.py'
+    script = installed.package / '.mim' / 'tools' / 'test.py'
+    assert f'find the config file in codebase qcdet, will use {config} ' \
+        'instead' in out
+    assert f'Testing command is {installed.python} {script} {config} ' \
+        f'{installed.checkpoint} --launcher none' in out
+    # the shipped tools/test.py ran and got as far as needing the data
+    assert NOT_TESTED in out
+    assert 'none of the test sets could be tested' in out
+
+
+def test_mim_run_finds_tool_in_wheel(installed, mim, tmp_path):
+    config = installed.package / '.mim' / 'configs' / 'qc_demo.py'
+    script = installed.package / '.mim' / 'tools' / 'misc' / \
+        'print_config.py'
+    out = run(mim + ['run', 'qcdet', 'print_config', str(config)],
+              cwd=tmp_path).stdout
+    assert f'Use the script {script} for command print_config.' in out
+    # the shipped config, printed in full
+    assert "type='QualityScoreHook'" in out
+    assert 'The script finished successfully.' in out
