@@ -12,7 +12,7 @@ Prints ``name: value`` lines:
   deferred_ms_per_image  FreqAugment(mix_in='preprocessor') on one fake: the
                        worker's share when the mix is deferred (pair read
                        and stacked behind the fake)
-  batch_mix_ms_per_image  DeepfakeDataPreprocessor's batched mix of 32 such
+  batch_mix_ms_per_image  the BatchFreDA batch augment's mix of 32 such
                        stacked fakes, per image (here on the CPU; on a GPU
                        it runs on the device)
   pipeline_img_per_s_plain  demo train pipeline on 256 px frames, nothing
@@ -47,7 +47,7 @@ import torch  # noqa: E402
 from common import interleaved  # noqa: E402
 from qcdet.datasets.transforms.freq_augment import FreqAugment  # noqa: E402
 from qcdet.datasets.transforms.loading import read_image  # noqa: E402
-from qcdet.models.data_preprocessors import DeepfakeDataPreprocessor  # noqa: E402
+from qcdet.models.batch_augments import BatchFreDA  # noqa: E402
 from qcdet.registry import TRANSFORMS  # noqa: E402
 
 SIZE = 256
@@ -98,7 +98,7 @@ def freda_cases(dataset, tmp, pair, reference=None):
         torch.fft.irfft2(torch.fft.rfft2(image), s=(SIZE, SIZE))
 
     deferred = FreqAugment(radius_ratio=0.1, mix_in='preprocessor')
-    preprocessor = DeepfakeDataPreprocessor()
+    batch_freda = BatchFreDA()
     stacked = torch.from_numpy(np.ascontiguousarray(
         cv2.merge([fake, real]).transpose(2, 0, 1)))[None].repeat(
             BATCH, 1, 1, 1)
@@ -110,7 +110,7 @@ def freda_cases(dataset, tmp, pair, reference=None):
                  deferred=lambda: deferred.transform(
                      dict(img=fake, label=1, qc_easy=True,
                           pair_path=pair_path)),
-                 batch_mix=lambda: preprocessor.mix_deferred_freda(
+                 batch_mix=lambda: batch_freda.mix(
                      stacked, to_mix))
     if reference is not None:
         cases['ref_freda'] = augment(reference.FreqAugment)

@@ -13,7 +13,6 @@ from qcdet.utils.seeding import seeded_rng
 
 from .annotation_file import AnnotationError
 from .deepfakebench import is_deepfakebench_index, parse_deepfakebench_index
-from .transforms.freq_augment import check_deferred_freda
 
 __all__ = ['DeepfakeDataset']
 
@@ -61,7 +60,19 @@ class DeepfakeDataset(BaseDataset):
         self.compression = compression
         self.label_map = label_map
         super().__init__(ann_file=ann_file, data_root=data_root, **kwargs)
-        check_deferred_freda(self.pipeline.transforms)
+        self._check_pipeline()
+
+    def _check_pipeline(self) -> None:
+        """A transform that limits what may follow it (e.g.
+        ``FreqAugment(mix_in='preprocessor')``) defines
+        ``check_later_transforms(transforms)``; it runs here, when the
+        dataset is built, rather than failing later in a DataLoader
+        worker."""
+        transforms = self.pipeline.transforms
+        for i, transform in enumerate(transforms):
+            check = getattr(transform, 'check_later_transforms', None)
+            if check is not None:
+                check(transforms[i + 1:])
 
     # ------------------------------------------------------------ loading
     def load_data_list(self) -> List[dict]:

@@ -13,10 +13,18 @@ import torch
 
 __all__ = [
     'MASK_SHAPES', 'freda_mask', 'mask_columns', 'low_pass', 'freda',
-    'freda_image', 'freda_mix', 'to_pixel_range', 'MaskCache'
+    'freda_image', 'freda_mix', 'to_pixel_range', 'MaskCache',
+    'STACKED_PAIR_KEY'
 ]
 
 MASK_SHAPES = ('circle', 'square')
+
+#: Key ``FreqAugment(mix_in='preprocessor')`` sets on every sample whose
+#: image carries its pair's channels stacked behind its own:
+#: ``dict(radius, mask_shape)`` for a fake to mix, None for the rest. The
+#: ``BatchFreDA`` batch augment mixes, drops the pair channels and removes
+#: the key.
+STACKED_PAIR_KEY = 'freda_deferred'
 
 
 def freda_mask(height: int,

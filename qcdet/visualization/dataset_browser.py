@@ -24,6 +24,7 @@ from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 
 from qcdet.registry import DATA_SAMPLERS, DATASETS, HOOKS
+from qcdet.utils.freda import STACKED_PAIR_KEY
 
 from .figure import new_figure
 from .freda_grid import freda_uint8
@@ -47,7 +48,7 @@ def _as_bgr_image(img) -> np.ndarray:
 def _undefer_freda(img: np.ndarray,
                    deferred: Optional[dict]) -> np.ndarray:
     """``FreqAugment(mix_in='preprocessor')`` stacks the pair behind the
-    image (6 channels); mix them here as the data preprocessor would."""
+    image (6 channels); mix them here as ``BatchFreDA`` would."""
     image, pair = img[..., :3], img[..., 3:6]
     if not deferred:
         return image
@@ -65,8 +66,8 @@ def _step_image(results: dict) -> Optional[np.ndarray]:
         return None
     if img.shape[-1] == 6:
         packed = results.get('data_samples')
-        deferred = results.get('freda_deferred', getattr(
-            packed, 'metainfo', {}).get('freda_deferred'))
+        deferred = results.get(STACKED_PAIR_KEY, getattr(
+            packed, 'metainfo', {}).get(STACKED_PAIR_KEY))
         return _undefer_freda(img, deferred)
     return img
 

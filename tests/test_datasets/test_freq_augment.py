@@ -206,10 +206,14 @@ def test_demo_pipeline_gives_the_same_inputs_with_either_mix_in(tmp_path):
                                   data_root=str(tmp_path), pipeline=steps)
         batch = default_collate([dataset[(i, True, 100 + i)]
                                  for i in range(len(dataset))])
-        inputs[mix_in] = DeepfakeDataPreprocessor()(batch)['inputs']
-    deferred = [bool(s.freda_deferred) for s in batch['data_samples']]
+        if mix_in == 'preprocessor':
+            deferred = [bool(s.freda_deferred)
+                        for s in batch['data_samples']]
+            unmixed = batch['inputs'][:, :3].float()
+        augments = [dict(type='BatchFreDA')] * (mix_in == 'preprocessor')
+        inputs[mix_in] = DeepfakeDataPreprocessor(
+            batch_augments=augments)(batch, training=True)['inputs']
     assert deferred == [bool(v) for v in dataset.get_labels()]  # all fakes
-    unmixed = batch['inputs'][:, :3].float()
     changed = (inputs['preprocessor'] - unmixed).flatten(1).abs().amax(1)
     deferred = torch.tensor(deferred)
     assert (changed[deferred] > 0).all() and (changed[~deferred] == 0).all()

@@ -24,16 +24,16 @@ class PackDeepfakeInputs(BaseTransform):
     Args:
         meta_keys (Sequence[str]): Results keys copied into the data
             sample's metainfo; keys absent from a results dict are skipped.
-            ``freda_deferred`` (``FreqAugment(mix_in='preprocessor')``) is
-            always copied: the data preprocessor needs it to take the
-            stacked pair off the image.
+            ``freda_deferred`` (``FreqAugment(mix_in='preprocessor')``)
+            tells the ``BatchFreDA`` batch augment what to mix.
     """
 
     def __init__(self,
                  meta_keys: Sequence[str] = ('sample_idx', 'img_path',
                                              'video_id', 'dataset', 'method',
                                              'frame_idx', 'qc_easy',
-                                             'freda_applied')):
+                                             'freda_applied',
+                                             'freda_deferred')):
         self.meta_keys = tuple(meta_keys)
 
     def transform(self, results: dict) -> dict:
@@ -48,8 +48,6 @@ class PackDeepfakeInputs(BaseTransform):
         chw = np.ascontiguousarray(img.transpose(2, 0, 1))
         inputs = torch.from_numpy(chw)
         metainfo = {k: results[k] for k in self.meta_keys if k in results}
-        if 'freda_deferred' in results:
-            metainfo['freda_deferred'] = results['freda_deferred']
         data_sample = DataSample(metainfo=metainfo)
         data_sample.set_gt_label(self._check_label(results))
         return dict(inputs=inputs, data_samples=data_sample)

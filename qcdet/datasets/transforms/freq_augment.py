@@ -4,10 +4,10 @@ while keeping the fake's high frequencies (where forgery traces live). The
 label stays fake. The arithmetic lives in ``qcdet.utils.freda``.
 
 The mix runs either here, per image in the DataLoader worker
-(``mix_in='pipeline'``), or batched in ``DeepfakeDataPreprocessor`` on the
-model's device (``mix_in='preprocessor'``): the worker then only loads the
-pair and stacks it behind the fake's channels, so the geometric
-augmentations that follow move both alike.
+(``mix_in='pipeline'``), or batched on the model's device by the data
+preprocessor's ``BatchFreDA`` batch augment (``mix_in='preprocessor'``): the
+worker then only loads the pair and stacks it behind the fake's channels,
+so the geometric augmentations that follow move both alike.
 """
 import logging
 from typing import Optional, Sequence, Tuple, Union
@@ -18,11 +18,16 @@ from mmcv.transforms import BaseTransform
 from mmengine.logging import print_log
 
 from qcdet.registry import TRANSFORMS
-from qcdet.utils.freda import MASK_SHAPES, MaskCache, freda_image
+from qcdet.utils.freda import (
+    MASK_SHAPES,
+    STACKED_PAIR_KEY,
+    MaskCache,
+    freda_image,
+)
 
 from .loading import read_image
 
-__all__ = ['FreqAugment', 'check_deferred_freda', 'PAIR_SAFE_TRANSFORMS']
+__all__ = ['FreqAugment', 'PAIR_SAFE_TRANSFORMS']
 
 _APPLY_TO = ('easy', 'all_fakes')
 _MIX_IN = ('pipeline', 'preprocessor')
@@ -33,29 +38,6 @@ _MIX_IN = ('pipeline', 'preprocessor')
 #: ``freda_pair_safe = True``.
 PAIR_SAFE_TRANSFORMS = ('Resize', 'RandomFlip', 'RandomResizedCrop',
                         'CenterCrop', 'RandomCrop', 'PackDeepfakeInputs')
-
-
-def check_deferred_freda(transforms: Sequence) -> None:
-    """Refuses a pipeline in which a transform that is not pair-safe follows
-    ``FreqAugment(mix_in='preprocessor')``: a colour or blur transform would
-    see six channels (and fail in a worker) or change the fake alone, and
-    the pair's low frequencies mixed in later would undo it. Called when a
-    dataset is built, so the error comes before training starts."""
-    deferred = False
-    for transform in transforms:
-        if isinstance(transform, FreqAugment):
-            deferred = transform.mix_in == 'preprocessor'
-            continue
-        name = type(transform).__name__
-        if deferred and name not in PAIR_SAFE_TRANSFORMS and not getattr(
-                transform, 'freda_pair_safe', False):
-            raise ValueError(
-                f'{name} follows FreqAugment(mix_in=\'preprocessor\'), '
-                'which stacks the pair behind the image channels until the '
-                'data preprocessor mixes them; only geometric transforms '
-                f'{PAIR_SAFE_TRANSFORMS} (or classes with freda_pair_safe = '
-                f'True) may come between. Move {name} before FreqAugment or '
-                'use mix_in=\'pipeline\'')
 
 
 @TRANSFORMS.register_module()
@@ -70,9 +52,9 @@ class FreqAugment(BaseTransform):
     clipped to [0, 255], or float32 clipped when loaded as float). With
     ``mix_in='preprocessor'`` every sample's ``img`` gets the pair's channels
     stacked behind its own (the fake again where there is nothing to mix) and
-    ``freda_deferred`` tells ``DeepfakeDataPreprocessor`` what to mix
+    ``freda_deferred`` tells the ``BatchFreDA`` batch augment what to mix
     (``dict(radius, mask_shape)``, or None); only geometric transforms may
-    follow (``check_deferred_freda``).
+    follow (``check_later_transforms``).
 
     A fake without ``pair_path`` passes through unchanged (counted in
     ``num_unpaired``, warned once); a pair of another size is resized to the
@@ -88,8 +70,9 @@ class FreqAugment(BaseTransform):
             ``'all_fakes'``.
         mix_in: ``'pipeline'`` (here, per image, before the augmentations
             that follow) or ``'preprocessor'`` (batched on the model's
-            device, after them; for pipelines with geometric augmentations
-            only, and it spares the workers the FFTs).
+            device, after them, by ``data_preprocessor.batch_augments=
+            [dict(type='BatchFreDA')]``; for pipelines with geometric
+            augmentations only, and it spares the workers the FFTs).
         backend_args: passed to ``read_image`` for the pair.
     """
 
@@ -130,6 +113,29 @@ class FreqAugment(BaseTransform):
         self.num_resized = 0
         self._masks = MaskCache()
 
+    def check_later_transforms(self, transforms: Sequence) -> None:
+        """Refuses, with ``mix_in='preprocessor'``, a later transform that is
+        not pair-safe: a colour or blur transform would see six channels
+        (and fail in a worker) or change the fake alone, and the pair's low
+        frequencies mixed in later would undo it. ``DeepfakeDataset`` calls
+        it with the transforms that follow this one when it is built, so
+        the error comes before training starts."""
+        if self.mix_in != 'preprocessor':
+            return
+        for transform in transforms:
+            if isinstance(transform, FreqAugment):
+                return  # that one checks what follows it
+            name = type(transform).__name__
+            if name not in PAIR_SAFE_TRANSFORMS and not getattr(
+                    transform, 'freda_pair_safe', False):
+                raise ValueError(
+                    f'{name} follows FreqAugment(mix_in=\'preprocessor\'), '
+                    'which stacks the pair behind the image channels until '
+                    'the data preprocessor mixes them; only geometric '
+                    f'transforms {PAIR_SAFE_TRANSFORMS} (or classes with '
+                    f'freda_pair_safe = True) may come between. Move {name} '
+                    'before FreqAugment or use mix_in=\'pipeline\'')
+
     def _sample_radius(self) -> float:
         low, high = self.radius_range
         return low if low == high else float(np.random.uniform(low, high))
@@ -163,7 +169,7 @@ class FreqAugment(BaseTransform):
         results['freda_applied'] = False
         deferred = self.mix_in == 'preprocessor'
         if deferred:
-            results['freda_deferred'] = None
+            results[STACKED_PAIR_KEY] = None
         fake = results['img']
         if not self._wants(results):
             return self._stack(results, fake) if deferred else results
@@ -187,7 +193,7 @@ class FreqAugment(BaseTransform):
         radius = self._sample_radius()
         results['freda_applied'] = True
         if deferred:
-            results['freda_deferred'] = dict(
+            results[STACKED_PAIR_KEY] = dict(
                 radius=radius, mask_shape=self.mask_shape)
             return self._stack(results, real.astype(fake.dtype, copy=False))
         height, width = fake.shape[:2]

@@ -1,11 +1,9 @@
-import cv2
-import numpy as np
+import argparse
+
 import pytest
 import torch
-from mmengine.dataset import default_collate
 from mmpretrain.structures import DataSample
 
-from qcdet.datasets.transforms import FreqAugment, PackDeepfakeInputs
 from qcdet.models.data_preprocessors import DeepfakeDataPreprocessor
 
 
@@ -45,65 +43,6 @@ def test_refuses_images_of_different_sizes():
         preprocessor(dict(inputs=inputs))
 
 
-# ------------------------------------------- FreDA deferred to the batch
-def _freda_batch(tmp_path, mix_in, radius_ratio, dtype=np.uint8):
-    """Packed and collated samples of FreqAugment(mix_in): two easy fakes,
-    a hard fake and a real, each with its own paired real on disk."""
-    rng = np.random.default_rng(0)
-    freda = FreqAugment(radius_ratio=radius_ratio, mix_in=mix_in)
-    pack = PackDeepfakeInputs()
-    np.random.seed(1)  # the radius draws, alike in both modes
-    items = []
-    for i, (label, easy) in enumerate([(1, True), (1, False), (0, False),
-                                       (1, True)]):
-        fake = rng.integers(0, 256, (32, 40, 3), dtype=np.uint8)
-        real = rng.integers(0, 256, (32, 40, 3), dtype=np.uint8)
-        path = str(tmp_path / f'real_{i}.png')
-        cv2.imwrite(path, real)
-        results = dict(img=fake.astype(dtype), label=label, qc_easy=easy,
-                       pair_path=path, img_path=f'fake_{i}.png')
-        items.append(pack(freda(results)))
-    return default_collate(items)
-
-
-@pytest.mark.parametrize('radius_ratio', [0.3, (0.1, 0.6)])
-@pytest.mark.parametrize('dtype', [np.uint8, np.float32])
-def test_deferred_freda_equals_freda_in_the_pipeline(tmp_path, radius_ratio,
-                                                     dtype):
-    """The batched mix gives the images the per-image mix in the pipeline
-    gives (each with its own sampled radius), rounded alike up to float
-    ties; hard fakes and reals come out untouched, pairs dropped."""
-    preprocessor = DeepfakeDataPreprocessor()
-    piped = preprocessor(_freda_batch(tmp_path, 'pipeline', radius_ratio,
-                                      dtype), training=True)['inputs']
-    batch = _freda_batch(tmp_path, 'preprocessor', radius_ratio, dtype)
-    assert batch['inputs'].shape == (4, 6, 32, 40)
-    deferred = preprocessor(batch, training=True)['inputs']
-    assert deferred.shape == piped.shape == (4, 3, 32, 40)
-    diff = (deferred - piped).abs()
-    if dtype == np.uint8:
-        assert diff.max() <= 1 and (diff == 0).float().mean() > 0.999
-    else:
-        assert diff.max() < 1e-3
-    untouched = batch['inputs'][[1, 2], :3].float()
-    assert torch.equal(deferred[[1, 2]], untouched)
-    for i in (0, 3):  # the easy fakes did change
-        assert (deferred[i] - batch['inputs'][i, :3].float()).abs().max() > 5
-
-
-def test_deferred_freda_rejects_odd_channels_and_mixed_batches(tmp_path):
-    preprocessor = DeepfakeDataPreprocessor()
-    batch = _freda_batch(tmp_path, 'preprocessor', 0.3)
-    odd = dict(inputs=batch['inputs'][:, :5],
-               data_samples=batch['data_samples'])
-    with pytest.raises(ValueError, match='even number of channels'):
-        preprocessor(odd)
-    mixed = dict(inputs=batch['inputs'],
-                 data_samples=batch['data_samples'][:3] + [DataSample()])
-    with pytest.raises(ValueError, match='1 of 4 samples lack'):
-        preprocessor(mixed)
-
-
 @pytest.mark.parametrize('channels_last', [False, True])
 def test_channels_last_changes_the_layout_not_the_values(channels_last):
     img = torch.randint(0, 256, (3, 6, 5), dtype=torch.uint8)
@@ -118,3 +57,66 @@ def test_channels_last_changes_the_layout_not_the_values(channels_last):
     assert out.is_contiguous(
         memory_format=torch.channels_last) == channels_last
     assert out.is_contiguous() != channels_last
+
+
+class AddOne:
+    """A batch augment: adds 1 to every pixel and records its call."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, inputs, data_samples):
+        self.calls.append((inputs.shape, inputs.dtype))
+        return inputs + 1, data_samples
+
+
+def test_batch_augments_see_stacked_pixels_in_training_only():
+    """Like mmpretrain's ClsDataPreprocessor: batch augments run on the
+    stacked batch while training, here before the channel swap and
+    normalisation (FreDA rounds to pixel values)."""
+    augment = AddOne()
+    preprocessor = DeepfakeDataPreprocessor(
+        mean=[0.0] * 3, std=[2.0] * 3, bgr_to_rgb=True,
+        batch_augments=[augment])
+    img = torch.zeros(3, 4, 4, dtype=torch.uint8)
+    img[0] = 10  # blue
+    trained = preprocessor(dict(inputs=[img, img]), training=True)['inputs']
+    assert augment.calls == [((2, 3, 4, 4), torch.uint8)]
+    assert torch.equal(trained[:, 2], torch.full((2, 4, 4), 5.5))
+    assert torch.equal(trained[:, 0], torch.full((2, 4, 4), 0.5))
+    tested = preprocessor(dict(inputs=[img, img]))['inputs']
+    assert len(augment.calls) == 1
+    assert torch.equal(tested[:, 2], torch.full((2, 4, 4), 5.0))
+
+
+def test_batch_augments_are_built_from_the_registry():
+    from qcdet.models.batch_augments import BatchFreDA
+    preprocessor = DeepfakeDataPreprocessor(
+        batch_augments=[dict(type='BatchFreDA')])
+    assert isinstance(preprocessor.batch_augments[0], BatchFreDA)
+    named = DeepfakeDataPreprocessor(batch_augments=['BatchFreDA'])
+    assert isinstance(named.batch_augments[0], BatchFreDA)
+    with pytest.raises(KeyError, match='NoSuchAugment'):
+        DeepfakeDataPreprocessor(batch_augments=[dict(type='NoSuchAugment')])
+    with pytest.raises(TypeError, match='registered name or a callable'):
+        DeepfakeDataPreprocessor(batch_augments=[3])
+
+
+def test_batch_augments_from_the_command_line():
+    """``--cfg-options ...batch_augments=[BatchFreDA]`` gives a list of
+    names (MMEngine's DictAction has no dicts), which builds."""
+    from mmengine.config import Config, DictAction
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    args = parser.parse_args([
+        '--cfg-options',
+        'model.data_preprocessor.batch_augments=[BatchFreDA]'
+    ])
+    cfg = Config(dict(model=dict(data_preprocessor=dict(
+        type='DeepfakeDataPreprocessor'))))
+    cfg.merge_from_dict(args.cfg_options)
+    preprocessor = DeepfakeDataPreprocessor(
+        **{k: v for k, v in cfg.model.data_preprocessor.items()
+           if k != 'type'})
+    assert [type(a).__name__ for a in preprocessor.batch_augments] == [
+        'BatchFreDA']
