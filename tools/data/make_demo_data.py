@@ -1,30 +1,47 @@
-"""Generate qcdet's embedded synthetic demo dataset (procedural faces and four forgery families).
+"""Generate qcdet's embedded synthetic demo dataset (procedural faces and
+four forgery families).
 
 Example::
 
-    python tools/data/make_demo_data.py --out data/demo --seed 0                    # benchmark v2 (default)
-    python tools/data/make_demo_data.py --out data/demo_v1 --benchmark v1   # fine forgery traces only
+    # benchmark v2 (default)
+    python tools/data/make_demo_data.py --out data/demo --seed 0
+    # fine forgery traces only
+    python tools/data/make_demo_data.py --out data/demo_v1 --benchmark v1
 """
 import argparse
 import sys
 
-from qcdet.offline.synthetic_data import (BENCHMARKS, FORGERY_FAMILIES,
-                                      format_summary, generate_demo_dataset)
+from qcdet.offline.synthetic_data import (
+    BENCHMARKS,
+    FORGERY_FAMILIES,
+    format_summary,
+    generate_demo_dataset,
+)
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--out', default='data/demo', help='output directory (default: data/demo)')
-    parser.add_argument('--seed', type=int, default=0, help='random seed; same seed, same bytes')
-    parser.add_argument('--num-identities', type=int, default=100, help='identities (60/20/20 %% split)')
-    parser.add_argument('--videos-per-identity', type=int, default=1, help='real videos per identity')
-    parser.add_argument('--frames-per-video', type=int, default=8, help='frames per video')
-    parser.add_argument('--size', type=int, default=64, help='image side in pixels')
-    parser.add_argument('--families', nargs='+', default=None, choices=list(FORGERY_FAMILIES),
+    parser.add_argument('--out', default='data/demo',
+                        help='output directory (default: data/demo)')
+    parser.add_argument('--seed', type=int, default=0,
+                        help='random seed; same seed, same bytes')
+    parser.add_argument('--num-identities', type=int, default=100,
+                        help='identities (60/20/20 %% split)')
+    parser.add_argument('--videos-per-identity', type=int, default=1,
+                        help='real videos per identity')
+    parser.add_argument('--frames-per-video', type=int, default=8,
+                        help='frames per video')
+    parser.add_argument('--size', type=int, default=64,
+                        help='image side in pixels')
+    parser.add_argument('--families', nargs='+', default=None,
+                        choices=list(FORGERY_FAMILIES),
                         help='forgery families to generate (default: all)')
-    parser.add_argument('--workers', type=int, default=1, help='worker processes')
-    parser.add_argument('--benchmark', default='v2', choices=list(BENCHMARKS),
-                        help='v2 (default): fine traces plus coarse colour/shape/seam cues; v1: fine traces only '
+    parser.add_argument('--workers', type=int, default=1,
+                        help='worker processes')
+    parser.add_argument('--benchmark', default='v2',
+                        choices=list(BENCHMARKS),
+                        help='v2 (default): fine traces plus coarse '
+                        'colour/shape/seam cues; v1: fine traces only '
                         '(docs/demo_data.md)')
     return parser.parse_args(argv)
 
@@ -33,7 +50,8 @@ def main(argv=None):
     args = parse_args(argv)
     summary = generate_demo_dataset(
         args.out, seed=args.seed, num_identities=args.num_identities,
-        videos_per_identity=args.videos_per_identity, frames_per_video=args.frames_per_video, size=args.size,
+        videos_per_identity=args.videos_per_identity,
+        frames_per_video=args.frames_per_video, size=args.size,
         families=args.families, workers=args.workers, benchmark=args.benchmark)
     print(format_summary(summary))
     return 0

@@ -4,8 +4,9 @@ Writes qcdet annotation files and a DeepfakeBench JSON index (docs/data.md).
 
 Example::
 
-    python tools/data/preprocess.py --dataset ffpp --root /data/FaceForensics++ \\
-        --out data/ffpp_c23 --splits /data/FaceForensics++/splits --workers 8
+    python tools/data/preprocess.py --dataset ffpp \\
+        --root /data/FaceForensics++ --out data/ffpp_c23 \\
+        --splits /data/FaceForensics++/splits --workers 8
 
 Writes ``--out/{crops,landmarks,masks,done}/``, ``--out/annotations/
 {train,val,test}.json``, ``--out/deepfakebench/<Dataset>.json`` and
@@ -15,9 +16,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from qcdet.offline.face_crops import (LAYOUTS, build_layout,
-                                          format_summary, preprocess_dataset)
 from qcdet.faces import DEFAULT_FACE_DETECTOR
+from qcdet.offline.face_crops import (
+    LAYOUTS,
+    build_layout,
+    format_summary,
+    preprocess_dataset,
+)
 
 
 def parse_args(argv=None):
