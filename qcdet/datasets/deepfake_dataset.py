@@ -1,22 +1,28 @@
 """One frame per record, real or fake, with the real/fake pairing FreDA and
 static quality scoring need."""
 import os.path as osp
+from pathlib import Path
 from typing import List, Optional, Sequence, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset
-from mmengine.fileio import load
 from torch.utils.data import get_worker_info
 
 from qcdet.registry import DATASETS
 from qcdet.utils.seeding import seeded_rng
 
-from .annotation_file import AnnotationError
+from .annotation_file import (
+    QCDET_FORMAT,
+    AnnotationError,
+    check_annotation,
+    check_record,
+    join_data_root,
+    read_annotation_file,
+)
 from .deepfakebench import is_deepfakebench_index, parse_deepfakebench_index
 
 __all__ = ['DeepfakeDataset']
 
-REQUIRED_KEYS = ('img_path', 'label')
 OPTIONAL_KEYS = dict(video_id=None, dataset=None, method=None, frame_idx=None,
                      pair_path=None, static_quality=None)
 
@@ -76,56 +82,35 @@ class DeepfakeDataset(BaseDataset):
 
     # ------------------------------------------------------------ loading
     def load_data_list(self) -> List[dict]:
-        if not osp.isfile(self.ann_file):
-            raise FileNotFoundError(
-                f'Annotation file not found: {self.ann_file}')
-        try:
-            raw = load(self.ann_file)
-        except Exception as e:
-            raise AnnotationError(
-                f'Cannot parse annotation file {self.ann_file}: {e}') from e
-
-        if isinstance(raw, dict) and 'data_list' in raw:
-            metainfo = raw.get('metainfo', {})
-            if not isinstance(metainfo, dict):
-                raise AnnotationError(
-                    f'{self.ann_file}: "metainfo" must be a dict')
-            for k, v in metainfo.items():
-                self._metainfo.setdefault(k, v)
-            records = raw['data_list']
-            if not isinstance(records, list):
-                raise AnnotationError(
-                    f'{self.ann_file}: "data_list" must be a list')
-        elif is_deepfakebench_index(raw):
+        raw = read_annotation_file(self.ann_file)
+        if is_deepfakebench_index(raw):
             records = parse_deepfakebench_index(
                 raw, split=self.split, compression=self.compression,
                 dataset_names=self.dataset_names, label_map=self.label_map)
+            if not records:
+                raise AnnotationError(
+                    f'{self.ann_file}: the DeepfakeBench index has no '
+                    f'{self.split!r} videos for datasets '
+                    f'{self.dataset_names or sorted(raw)}')
+        elif isinstance(raw, dict) and 'data_list' in raw:
+            annotation = check_annotation(raw, self.ann_file)
+            for k, v in annotation.get('metainfo', {}).items():
+                self._metainfo.setdefault(k, v)
+            records = annotation['data_list']
         else:
             raise AnnotationError(
                 f'{self.ann_file} is neither a qcdet annotation file '
-                '({"metainfo": ..., "data_list": [...]}) nor a DeepfakeBench '
-                'JSON index (dataset -> label -> split -> videos)')
-
-        if not records:
-            raise AnnotationError(
-                f'{self.ann_file} has no records: its data_list is empty '
-                '(e.g. a split preprocessing found no video for)')
+                f'({QCDET_FORMAT}) nor a DeepfakeBench JSON index (dataset '
+                '-> label -> split -> videos)')
         data_list = [self._parse_record(r, i) for i, r in enumerate(records)]
         self._check_video_ids(data_list)
         return data_list
 
     def _parse_record(self, record: dict, index: int) -> dict:
-        where = f'{self.ann_file}, record {index}'
-        if not isinstance(record, dict):
-            raise AnnotationError(f'{where}: expected a dict, got '
-                                  f'{type(record).__name__}')
-        missing = [k for k in REQUIRED_KEYS if k not in record]
-        if missing:
-            raise AnnotationError(f'{where}: missing key(s) {missing}')
+        """A checked record with the optional keys filled in and paths
+        joined with ``data_root``."""
+        check_record(record, f'{self.ann_file}, record {index}')
         label = record['label']
-        if isinstance(label, bool) or label not in (0, 1):
-            raise AnnotationError(
-                f'{where}: label must be 0 (real) or 1 (fake), got {label!r}')
         info = dict(OPTIONAL_KEYS)
         info.update(record)
         info['label'] = int(label)
@@ -148,9 +133,7 @@ class DeepfakeDataset(BaseDataset):
         return info
 
     def _join(self, path: str) -> str:
-        if self.data_root and not osp.isabs(path):
-            return osp.join(self.data_root, path)
-        return path
+        return join_data_root(Path(self.data_root or ''), path)
 
     def _check_video_ids(self, data_list: List[dict]) -> None:
         """A video id naming two labels or methods would merge videos in the

@@ -119,3 +119,18 @@ def test_import_deepfakebench_recovers_ffpp_pairs(tmp_path):
         bad = tmp_path / 'bad.json'
         bad.write_text('[]')
         tool.convert(str(bad), str(tmp_path))
+
+
+def test_import_deepfakebench_names_an_unreadable_index(tmp_path):
+    """The index is read through the one annotation module: a broken file
+    is an AnnotationError naming it."""
+    from qcdet.datasets.annotation_file import AnnotationError
+    tool = load_module(REPO / 'tools' / 'data' / 'import_deepfakebench.py',
+                       'import_deepfakebench')
+    broken = tmp_path / 'index.json'
+    broken.write_text('{"FF++": ')
+    with pytest.raises(AnnotationError,
+                       match=f'Cannot parse annotation file {broken}'):
+        tool.convert(str(broken), str(tmp_path / 'out'))
+    with pytest.raises(FileNotFoundError, match='Annotation file not found'):
+        tool.convert(str(tmp_path / 'missing.json'), str(tmp_path / 'out'))

@@ -5,7 +5,8 @@ same name (``<target>_<source>`` -> ``<target>``).
 
 Example::
 
-    python tools/data/import_deepfakebench.py dataset_json/FaceForensics++.json \\
+    python tools/data/import_deepfakebench.py \\
+        dataset_json/FaceForensics++.json \\
         --frames-root /path/to/DeepfakeBench --out data/ffpp_c23
 
 Writes ``--out/annotations/{train,val,test}.json`` (the splits the index
@@ -14,17 +15,18 @@ configs' ``data_root``) when the frames are inside it, else absolute; without
 it they are kept as in the index.
 """
 import argparse
-import json
 import os
 import os.path as osp
 import sys
 
-from qcdet.utils.dataset_names import SPLITS
-from qcdet.datasets.deepfakebench import (FFPP_FAKE_NAME,
-                                          is_deepfakebench_index,
-                                          parse_deepfakebench_index)
+from qcdet.datasets.annotation_file import read_annotation_file
+from qcdet.datasets.deepfakebench import (
+    FFPP_FAKE_NAME,
+    is_deepfakebench_index,
+    parse_deepfakebench_index,
+)
 from qcdet.utils.atomic_files import write_json_atomic
-
+from qcdet.utils.dataset_names import SPLITS
 
 
 def parse_args(argv=None):
@@ -72,8 +74,7 @@ def _unpaired_reason(record):
 def convert(index_path, out, frames_root=None, compression='c23',
             datasets=None, check_files=False):
     """Write the annotation files; returns per-split counts."""
-    with open(index_path) as f:
-        raw = json.load(f)
+    raw = read_annotation_file(index_path)
     if not is_deepfakebench_index(raw):
         raise ValueError(f'{index_path} is not a DeepfakeBench index '
                          '(dataset -> label -> split -> videos)')
