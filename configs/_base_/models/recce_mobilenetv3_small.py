@@ -2,7 +2,7 @@
 # (288-channel, stride 32) map.
 _base_ = ['./mobilenetv3_small.py']
 model = dict(
-    type='RECCE',
+    type='RECCEDetector',
     decoder=dict(type='ReconstructionDecoder', in_channels=288,
                  channels=(64, 32, 16)),
     decoder_in_index=0,

@@ -3,7 +3,7 @@
 # reconstruction error re-weights the final 2048-channel map.
 _base_ = ['./xception.py']
 model = dict(
-    type='RECCE',
+    type='RECCEDetector',
     backbone=dict(out_indices=(3, 4)),
     decoder=dict(type='ReconstructionDecoder', in_channels=728,
                  channels=(256, 128, 64, 32)),

@@ -9,7 +9,7 @@ from qcdet.registry import MODELS
 
 from .deepfake_detector import DeepfakeDetector, last_feature_map
 
-__all__ = ['CORE', 'augment_view', 'consistency_loss']
+__all__ = ['COREDetector', 'augment_view', 'consistency_loss']
 
 
 def augment_view(inputs: torch.Tensor, flip_prob: float = 0.5,
@@ -65,8 +65,9 @@ def consistency_loss(rep_a: torch.Tensor,
     return ((1 - cosine)**2).mean()
 
 
-@MODELS.register_module()
-class CORE(DeepfakeDetector):
+# 'CORE': the registry name before the rename, for saved configs
+@MODELS.register_module(name=['COREDetector', 'CORE'])
+class COREDetector(DeepfakeDetector):
     """CORE (Ni et al., "CORE: COnsistent REpresentation Learning for Face
     Forgery Detection", CVPR Workshops 2022).
 

@@ -12,7 +12,7 @@ from qcdet.registry import MODELS
 
 from .deepfake_detector import DeepfakeDetector
 
-__all__ = ['RECCE', 'real_reconstruction_loss', 'real_fake_metric_loss']
+__all__ = ['RECCEDetector', 'real_reconstruction_loss', 'real_fake_metric_loss']
 
 
 def real_reconstruction_loss(reconstruction: torch.Tensor,
@@ -46,8 +46,9 @@ def real_fake_metric_loss(embeddings: torch.Tensor,
     return loss
 
 
-@MODELS.register_module()
-class RECCE(DeepfakeDetector):
+# 'RECCE': the registry name before the rename, for saved configs
+@MODELS.register_module(name=['RECCEDetector', 'RECCE'])
+class RECCEDetector(DeepfakeDetector):
     """RECCE (Cao et al., "End-to-End Reconstruction-Classification
     Learning for Face Forgery Detection", CVPR 2022).
 

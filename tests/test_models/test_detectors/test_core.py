@@ -4,7 +4,7 @@ import detector_batches
 import pytest
 import torch
 
-from qcdet.models.detectors import CORE
+from qcdet.models.detectors import COREDetector
 from qcdet.models.detectors.core import augment_view, consistency_loss
 
 
@@ -23,7 +23,7 @@ def model():
 
 
 def test_builds_from_config(model):
-    assert isinstance(model, CORE)
+    assert isinstance(model, COREDetector)
     assert model.consistency_weight == 1.0
 
 
@@ -96,3 +96,12 @@ def test_augment_view_changes_images_but_not_shape():
 def test_bad_view_aug_key_is_an_error():
     with pytest.raises(ValueError, match='unknown keys'):
         build(view_aug=dict(hue=0.1))
+
+
+def test_the_name_before_the_rename_still_builds(model):
+    """Configs saved before the class became COREDetector say
+    type='CORE'; they build the same model."""
+    old = detector_batches.build_detector(
+        'configs/core/core_mobilenetv3_1xb32_12e_demo.py', type='CORE')
+    assert type(old) is COREDetector
+    assert old.state_dict().keys() == model.state_dict().keys()

@@ -8,7 +8,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from qcdet.models.detectors import RECCE
+from qcdet.models.detectors import RECCEDetector
 from qcdet.models.detectors.recce import (
     real_fake_metric_loss,
     real_reconstruction_loss,
@@ -32,7 +32,7 @@ def model():
 
 
 def test_builds_from_config(model):
-    assert isinstance(model, RECCE)
+    assert isinstance(model, RECCEDetector)
     assert type(model.decoder).__name__ == 'ReconstructionDecoder'
 
 
@@ -107,3 +107,12 @@ def test_bad_decoder_index_is_reported(model):
             model(torch.zeros(1, 3, 64, 64), mode='tensor')
     finally:
         model.decoder_in_index = 0
+
+
+def test_the_name_before_the_rename_still_builds(model):
+    """Configs saved before the class became RECCEDetector say
+    type='RECCE'; they build the same model."""
+    old = detector_batches.build_detector(
+        'configs/recce/recce_mobilenetv3_1xb32_12e_demo.py', type='RECCE')
+    assert type(old) is RECCEDetector
+    assert old.state_dict().keys() == model.state_dict().keys()
