@@ -97,11 +97,3 @@ def test_bad_view_aug_key_is_an_error():
     with pytest.raises(ValueError, match='unknown keys'):
         build(view_aug=dict(hue=0.1))
 
-
-def test_the_name_before_the_rename_still_builds(model):
-    """Configs saved before the class became COREDetector say
-    type='CORE'; they build the same model."""
-    old = detector_batches.build_detector(
-        'configs/core/core_mobilenetv3_1xb32_12e_demo.py', type='CORE')
-    assert type(old) is COREDetector
-    assert old.state_dict().keys() == model.state_dict().keys()

@@ -108,11 +108,3 @@ def test_bad_decoder_index_is_reported(model):
     finally:
         model.decoder_in_index = 0
 
-
-def test_the_name_before_the_rename_still_builds(model):
-    """Configs saved before the class became RECCEDetector say
-    type='RECCE'; they build the same model."""
-    old = detector_batches.build_detector(
-        'configs/recce/recce_mobilenetv3_1xb32_12e_demo.py', type='RECCE')
-    assert type(old) is RECCEDetector
-    assert old.state_dict().keys() == model.state_dict().keys()
