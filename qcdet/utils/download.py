@@ -7,7 +7,8 @@ found by the others). A file is downloaded with torch.hub's downloader (to a
 temporary name, then renamed), checked against the SHA-256 its source
 publishes (in full or as a prefix, e.g. the ``-7eb33cd5`` in
 ``efficientnet_b4_ra2_320-7eb33cd5.pth``) and only then moved into place; a
-cached file is checked again on every use. When a file can neither be found
+cached file is checked again on every use (hashed once per process while it
+is unchanged). When a file can neither be found
 nor downloaded, :class:`ModelFileUnavailable` says which file to put where.
 """
 import fnmatch
@@ -57,12 +58,23 @@ def cached_path(url: str, member: Optional[str] = None) -> str:
     return osp.join(model_cache_dir(), name)
 
 
+# SHA-256 of the files hashed in this process, by (device, inode, size,
+# mtime): tools/train.py checks every pretrained file before training and
+# init_weights checks it again; an unchanged file (renamed into place
+# included) is hashed once, a file rewritten since is hashed again.
+_DIGESTS = {}
+
+
 def file_sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
+    stat = os.stat(path)
+    key = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if key not in _DIGESTS:
+        digest = hashlib.sha256()
+        with open(path, 'rb') as f:
+            for block in iter(lambda: f.read(1 << 20), b''):
+                digest.update(block)
+        _DIGESTS[key] = digest.hexdigest()
+    return _DIGESTS[key]
 
 
 def _check_sha256(path: str, expected: Optional[str], source: str) -> None:

@@ -59,6 +59,37 @@ def test_a_corrupt_cached_file_is_refused(http_folder):
         fetch_model_file(url, sha256=sha256(PAYLOAD))
 
 
+def test_an_unchanged_file_is_hashed_once_per_process(http_folder,
+                                                      monkeypatch):
+    """The preflight in tools/train.py and init_weights check the same
+    file: hashed at download, not again while it is unchanged; a file
+    changed in place (same size) is hashed again and refused."""
+    import qcdet.utils.download as download
+    folder, base = http_folder
+    (folder / 'once.pth').write_bytes(PAYLOAD)
+    url = f'{base}/once.pth'
+    reads = []
+    real_open = open
+
+    def counting_open(path, *args, **kwargs):
+        if str(path).startswith(model_cache_dir()):
+            reads.append(path)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(download, 'open', counting_open, raising=False)
+    path = fetch_model_file(url, sha256=sha256(PAYLOAD))
+    assert len(reads) == 1  # the download, hashed before it was renamed
+    for _ in range(3):
+        fetch_model_file(url, sha256=sha256(PAYLOAD))
+    assert len(reads) == 1
+    with real_open(path, 'r+b') as f:
+        f.write(b'W')  # same size, new content and mtime
+    os.utime(path, ns=(0, os.stat(path).st_mtime_ns + 1))
+    with pytest.raises(ModelFileUnavailable, match='Delete it'):
+        fetch_model_file(url, sha256=sha256(PAYLOAD))
+    assert len(reads) == 2
+
+
 def test_offline_says_which_file_to_put_where(closed_port_url):
     url = f'{closed_port_url}/models/net-7eb33cd5.pth'
     with pytest.raises(ModelFileUnavailable) as error:
