@@ -12,7 +12,9 @@ from qcdet.registry import MODELS
 
 from .deepfake_detector import DeepfakeDetector
 
-__all__ = ['RECCEDetector', 'real_reconstruction_loss', 'real_fake_metric_loss']
+__all__ = [
+    'RECCEDetector', 'real_reconstruction_loss', 'real_fake_metric_loss'
+]
 
 
 def real_reconstruction_loss(reconstruction: torch.Tensor,
