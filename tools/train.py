@@ -4,7 +4,7 @@ import os
 import os.path as osp
 
 from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
+from mmengine.runner import Runner, find_latest_checkpoint
 
 from qcdet.engine import drop_disabled_hooks
 from qcdet.models.weight_init import (
@@ -91,11 +91,21 @@ def check_amp_device(cfg):
             'this machine, add --cfg-options optim_wrapper.type=OptimWrapper')
 
 
+def resumes_a_checkpoint(cfg) -> bool:
+    """True when the runner will load a checkpoint to resume: a given one,
+    or the work dir's latest (``--resume`` on a fresh work dir starts from
+    scratch, so it still needs the pretrained weights)."""
+    if not cfg.get('resume'):
+        return False
+    return bool(cfg.get('load_from')) or \
+        find_latest_checkpoint(cfg.work_dir) is not None
+
+
 def prepare_pretrained_weights(cfg):
     """Fetch the ImageNet weights the model starts from before any data is
     read, so that a missing file stops the run at once with one message.
     A resumed run takes every weight from its checkpoint: it needs none."""
-    if cfg.get('resume'):
+    if resumes_a_checkpoint(cfg):
         for key, _ in list(pretrained_init_cfgs(cfg.model)):
             cfg.merge_from_dict({key: None})
         return

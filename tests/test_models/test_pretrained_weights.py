@@ -123,10 +123,27 @@ def test_training_offline_stops_at_once_with_one_message(closed_port_url,
     assert not (tmp_path / 'run').exists()  # stopped before the runner
 
 
-def test_a_resumed_run_needs_no_imagenet_weights(closed_port_url):
+def test_a_resumed_run_needs_no_imagenet_weights(closed_port_url,
+                                                 tmp_path):
     train = runpy.run_path(str(REPO / 'tools/train.py'))
     cfg = Config.fromfile(REPO / 'configs/qc_effnet_ffpp.py')
     cfg.model.backbone.init_cfg.checkpoint = f'{closed_port_url}/x.pth'
-    cfg.resume = True
+    cfg.resume, cfg.work_dir = True, str(tmp_path)
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_1.pth'))
     train['prepare_pretrained_weights'](cfg)  # no download tried
     assert cfg.model.backbone.init_cfg is None
+
+
+def test_resume_without_a_checkpoint_still_needs_them(closed_port_url,
+                                                      tmp_path):
+    """--resume on a fresh work dir trains from scratch (MMEngine finds
+    nothing to resume): it must start from the ImageNet weights, so a
+    missing file stops it as for any run."""
+    train = runpy.run_path(str(REPO / 'tools/train.py'))
+    cfg = Config.fromfile(REPO / 'configs/qc_effnet_ffpp.py')
+    url = f'{closed_port_url}/x.pth'
+    cfg.model.backbone.init_cfg.checkpoint = url
+    cfg.resume, cfg.load_from, cfg.work_dir = True, None, str(tmp_path)
+    with pytest.raises(SystemExit, match=f'Cannot download {url}'):
+        train['prepare_pretrained_weights'](cfg)
+    assert cfg.model.backbone.init_cfg.checkpoint == url
