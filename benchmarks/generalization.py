@@ -6,7 +6,8 @@ variant is one config of the repo, so the study measures exactly what users run:
 
   baseline      configs/baseline_demo.py
   qc            configs/qc_demo.py                         (static SSIM + dynamic FQS, FreDA, pacing)
-  qc_selection  configs/qc_ablations/qc_demo_selection.py  (FQS decides which fakes are seen, how often)
+  qc_routing    configs/qc_ablations/qc_demo_routing.py    (the earlier reading: every fake once, hard share paced)
+  qc_selection  configs/qc_ablations/qc_demo_selection.py  (the earlier reading: a fixed preference for realistic fakes)
   static_only   configs/qc_ablations/qc_demo_static_only.py
   dynamic_only  configs/qc_ablations/qc_demo_dynamic_only.py
   no_freda      configs/qc_ablations/qc_demo_no_freda.py
@@ -57,6 +58,7 @@ from qcdet.offline.synthetic_data import FORGERY_FAMILIES, generate_demo_dataset
 VARIANTS = {
     'baseline': 'configs/baseline_demo.py',
     'qc': 'configs/qc_demo.py',
+    'qc_routing': 'configs/qc_ablations/qc_demo_routing.py',
     'qc_selection': 'configs/qc_ablations/qc_demo_selection.py',
     'static_only': 'configs/qc_ablations/qc_demo_static_only.py',
     'dynamic_only': 'configs/qc_ablations/qc_demo_dynamic_only.py',

@@ -12,30 +12,34 @@
 # only acts on fakes the curriculum sampler marks "easy", so without this
 # block it is a no-op. Defaults and their reasons: docs/method.md.
 
-# Learning pacing: the share of "hard" fakes (used as they are) grows from
-# start_fraction towards end_fraction, reached at end_epoch; the other fakes
-# are "easy" and go through FreDA. Hard fakes are drawn with probability
-# increasing with FQS. mode='routing': every fake once per epoch, FQS routes
-# the easy ones to FreDA; mode='selection': the epoch's fake slots are shared
-# in proportion to a weight growing with FQS (docs/method.md, "Chosen
-# defaults", says why routing is the default).
+# Learning pacing (mode='paced'): each epoch's fake slots are shared in
+# proportion to exp(beta_t * z), z = the FQS rank in [0, 1] (1 = most
+# realistic); beta_t rises from beta_start (easy fakes chosen more often) to
+# beta_end (realistic fakes chosen more often), reached at end_epoch, along
+# the pacing shape. The freda_fraction least realistic fakes (by FQS rank, so
+# exactly that share) go through FreDA whenever chosen, the rest are used
+# raw. 'routing' and 'selection' are the earlier readings (docs/method.md).
 qc_sampler = dict(
     type='QualityCurriculumSampler',
     shuffle=True,
-    mode='routing',           # routing | selection
+    mode='paced',             # paced | routing | selection
     pacing='linear',          # linear | root | geometric | step | constant
-    start_fraction=0.3,
     end_epoch=None,           # None: 2/3 of max_epochs
-    end_fraction=0.7,         # the least realistic 30 % stay in FreDA
-    temperature=0.5,          # None = uniform choice
+    beta_start=-1.0,
+    beta_end=1.0,
+    freda_fraction=0.3,       # the least realistic 30 % always in FreDA
     direction='high_is_hard')  # or 'low_is_hard'
 
 # Quality evaluator: static q from the annotation files' `static_quality`
 # (tools/quality/score_static.py), dynamic d from the detector's own
-# training outputs, FQS = d + alpha * q after rank normalisation.
+# training outputs on the fakes it saw raw (smoothed over epochs by
+# momentum), FQS = d + alpha * q after rank normalisation; a fake not yet
+# seen raw takes the d its static rank predicts.
 custom_hooks = [
     dict(type='QualityScoreHook',
          dynamic=dict(type='ModelFeedbackEvaluator', signal='prob'),
+         momentum=0.5,
          combiner=dict(type='FQSCombiner', alpha=1.0, normalize='rank',
-                       use_static=True, use_dynamic=True)),
+                       use_static=True, use_dynamic=True,
+                       impute_dynamic='static')),
 ]

@@ -1,5 +1,5 @@
-# Ablation: no learning pacing -- the same hard share every epoch, set so the
-# FreDA amount matches qc_demo.py's over its schedule (mean easy share 0.44
-# over 4 epochs: 0.70, 0.47, 0.30, 0.30); FQS still picks the hard fakes.
+# Ablation: no learning pacing -- the same selection strength every epoch
+# (beta = 0, the middle of qc_demo.py's -1 -> +1, so the FreDA amount over
+# the schedule matches); FQS still decides which fakes go through FreDA.
 _base_ = ['../qc_demo.py']
-train_dataloader = dict(sampler=dict(pacing='constant', start_fraction=0.56))
+train_dataloader = dict(sampler=dict(beta_start=0.0, beta_end=0.0))

@@ -1,4 +1,5 @@
-# Ablation: no quality score in the draw -- the hard fakes are drawn
-# uniformly (temperature=None); pacing and the FreDA amount are unchanged.
+# Ablation: no quality score -- the fakes rank at random every epoch, so the
+# FreDA split and the selection ignore FQS; pacing and the FreDA amount are
+# unchanged.
 _base_ = ['../qc_demo.py']
-train_dataloader = dict(sampler=dict(temperature=None))
+train_dataloader = dict(sampler=dict(use_scores=False))

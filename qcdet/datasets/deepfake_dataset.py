@@ -156,6 +156,8 @@ class DeepfakeDataset(BaseDataset):
         infos = [self.get_data_info(i) for i in range(len(self))]
         self._labels = np.array([d['label'] for d in infos], dtype=np.int64)
         self._methods = np.array([d['method'] for d in infos], dtype=object)
+        self._paired = np.array([bool(d.get('pair_path')) for d in infos],
+                                dtype=bool)
         self._static = np.array(
             [np.nan if d.get('static_quality') is None else
              float(d['static_quality']) for d in infos], dtype=np.float64)
@@ -168,6 +170,12 @@ class DeepfakeDataset(BaseDataset):
     def get_methods(self) -> np.ndarray:
         self.full_init()
         return self._methods
+
+    def get_paired(self) -> np.ndarray:
+        """Whether each sample has a ``pair_path`` (FreDA needs one), so
+        the curriculum never routes an unpaired fake to FreDA."""
+        self.full_init()
+        return self._paired
 
     def get_static_quality(self) -> np.ndarray:
         """Offline static quality per sample (NaN where absent)."""

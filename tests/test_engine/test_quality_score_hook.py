@@ -40,8 +40,9 @@ class NoForwardModel(torch.nn.Module):
 
 def make_runner(tmp_path, resume=False):
     dataset = FrameSet()
-    sampler = QualityCurriculumSampler(dataset, seed=0, start_fraction=0.5,
-                                       rank=0, world_size=1)
+    sampler = QualityCurriculumSampler(dataset, seed=0, mode='routing',
+                                       start_fraction=0.5, rank=0,
+                                       world_size=1)
     return SimpleNamespace(
         train_dataloader=SimpleNamespace(dataset=dataset, sampler=sampler),
         model=NoForwardModel(), logger=logging.getLogger('test'),
@@ -56,6 +57,7 @@ def feedback(idx, prob, label):
 
 def run_epoch(hook, runner, batches):
     hook.before_train_epoch(runner)
+    list(runner.train_dataloader.sampler)  # the DataLoader iterates it
     for i, batch in enumerate(batches):
         runner.model.train_feedback = batch
         hook.after_train_iter(runner, i)
@@ -123,7 +125,8 @@ def test_needs_a_deepfake_dataset(tmp_path):
 
 def test_freda_feedback_keeps_the_previous_dynamic_score(tmp_path):
     """A fake's d measures the fake, not its FreDA'd image: feedback flagged
-    ``freda`` is left out (and counted), the fake keeps its previous d."""
+    ``freda`` is left out (and counted as FreDA'd exposure), the fake keeps
+    its previous d."""
     runner = make_runner(tmp_path)
     hook = QualityScoreHook()
     hook.before_run(runner)
@@ -138,7 +141,9 @@ def test_freda_feedback_keeps_the_previous_dynamic_score(tmp_path):
     assert hook.store.dynamic[4] == pytest.approx(before[4])
     assert hook.store.dynamic[3] == pytest.approx(0.9)  # raw: updated
     summary = json.loads((tmp_path / 'quality' / 'epoch_2.json').read_text())
-    assert summary['num_freda_feedback_left_out'] == 2
+    assert summary['freda_visits'] == 2 and summary['visits'] == 3
+    assert summary['per_method']['a']['freda_visits'] == 1
+    assert summary['per_method']['b']['freda_visits'] == 1
 
 
 def test_epoch_file_logs_exposure_per_method_and_fqs_quartile(tmp_path):
@@ -149,15 +154,55 @@ def test_epoch_file_logs_exposure_per_method_and_fqs_quartile(tmp_path):
     runner.train_dataloader.sampler = sampler
     hook = QualityScoreHook()
     hook.before_run(runner)
-    run_epoch(hook, runner, [])
+    hook.before_train_epoch(runner)
+    # what the training steps report for the items the sampler yields; the
+    # one fake whose FreDA did not apply (unpaired) counts as raw
+    items = list(sampler)
+    freda_applied = [bool(e) for _, e, _ in items]
+    first_easy = freda_applied.index(True)
+    freda_applied[first_easy] = False
+    runner.model.train_feedback = dict(
+        feedback([i for i, _, _ in items], [0.5] * len(items),
+                 [int(LABELS[i]) for i, _, _ in items]),
+        freda=torch.tensor(freda_applied))
+    hook.after_train_iter(runner, 0)
+    hook.after_train_epoch(runner)
     summary = json.loads((tmp_path / 'quality' / 'epoch_1.json').read_text())
-    plan = sampler.epoch_plan(0)
+    plan = sampler.last_plan
     assert summary['samples']['visits'] == plan.visits[2:].tolist()
     # the epoch has as many fake slots as fakes, whatever the draw
     assert sum(s['visits'] for s in summary['per_method'].values()) == 4
     freda = sum(s['freda_visits'] for s in summary['per_method'].values())
-    assert freda == int(plan.freda_visits().sum())
+    planned = int(np.where(plan.easy, plan.visits, 0).sum())
+    assert planned >= 1 and freda == planned - 1 == summary['freda_visits']
     quartiles = summary['per_fqs_quartile']
     assert [q['quartile'] for q in quartiles] == [1, 2, 3, 4]
     assert sum(q['count'] for q in quartiles) == 4
     assert sum(q['visits'] for q in quartiles) == 4
+
+
+def test_epoch_file_reports_realism_of_raw_visits_and_beta(tmp_path):
+    runner = make_runner(tmp_path)
+    sampler = QualityCurriculumSampler(FrameSet(), seed=0, rank=0,
+                                       world_size=1, freda_fraction=0.5)
+    runner.train_dataloader.sampler = sampler
+    hook = QualityScoreHook(momentum=0.5)
+    hook.before_run(runner)
+    assert hook.store.momentum == 0.5
+    hook.before_train_epoch(runner)
+    items = list(sampler)
+    runner.model.train_feedback = dict(
+        feedback([i for i, _, _ in items], [0.5] * len(items),
+                 [int(LABELS[i]) for i, _, _ in items]),
+        freda=torch.tensor([bool(e) for _, e, _ in items]))
+    hook.after_train_iter(runner, 0)
+    hook.after_train_epoch(runner)
+    summary = json.loads((tmp_path / 'quality' / 'epoch_1.json').read_text())
+    plan = sampler.last_plan
+    assert summary['beta'] == plan.beta == -1.0
+    raw = np.where(plan.easy, 0, plan.visits)[2:]
+    fqs = hook.store.fqs[2:]
+    assert summary['mean_fqs_raw'] == pytest.approx(
+        np.average(fqs, weights=raw), abs=1e-6)
+    # the raw fakes are the realistic half: above the mean of all
+    assert summary['mean_fqs_raw'] > summary['mean_fqs']

@@ -50,3 +50,19 @@ def test_model_feedback_evaluator():
     torch.testing.assert_close(ModelFeedbackEvaluator('loss')(p, loss), loss)
     with pytest.raises(ValueError):
         ModelFeedbackEvaluator('entropy')
+
+
+def test_a_fake_without_dynamic_score_takes_its_static_quantile():
+    """A fake the detector has not seen raw (kept in FreDA) gets the d at
+    its static score's quantile, not the median: a low-q fake stays low."""
+    labels = np.array([0, 1, 1, 1, 1, 1])
+    q = np.array([np.nan, 0.0, 0.25, 0.5, 0.75, 1.0])
+    d = np.array([np.nan, np.nan, 10.0, 20.0, 30.0, np.nan])
+    fqs = FQSCombiner(alpha=1.0)(labels, q, d)
+    # d ranks of the seen: 0, 0.5, 1; the unseen take quantiles 0 and 1
+    np.testing.assert_allclose(fqs[1:], [0 + 0, 0 + 0.25, 0.5 + 0.5,
+                                         1 + 0.75, 1 + 1])
+    median = FQSCombiner(alpha=1.0, impute_dynamic='median')(labels, q, d)
+    np.testing.assert_allclose(median[[1, 5]], [0.5, 1.5])
+    with pytest.raises(ValueError, match='impute_dynamic'):
+        FQSCombiner(impute_dynamic='mean')

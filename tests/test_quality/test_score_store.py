@@ -39,3 +39,16 @@ def test_state_dict_round_trip_through_safe_torch_load(tmp_path):
     np.testing.assert_array_equal(restored.fqs, store.fqs)
     with pytest.raises(ValueError, match='samples'):
         QualityScoreStore(np.zeros(2), np.zeros(2)).load_state_dict(state)
+
+
+def test_momentum_smooths_the_dynamic_score_over_epochs():
+    store = QualityScoreStore(np.array([1, 1]), np.array([np.nan, np.nan]),
+                              momentum=0.75)
+    store.record(torch.tensor([0]), torch.tensor([1.0]))
+    store.end_epoch()
+    assert store.dynamic[0] == 1.0  # the first d is taken as it is
+    store.record(torch.tensor([0, 1]), torch.tensor([0.0, 0.4]))
+    store.end_epoch()
+    np.testing.assert_allclose(store.dynamic, [0.75, 0.4])
+    with pytest.raises(ValueError, match='momentum'):
+        QualityScoreStore(np.array([1]), np.array([0.1]), momentum=1.0)

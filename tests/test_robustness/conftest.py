@@ -23,11 +23,11 @@ def demo(tmp_path_factory):
     return root
 
 
-@pytest.fixture(scope='session', params=['routing', 'selection'])
+@pytest.fixture(scope='session', params=['paced', 'selection'])
 def qc_config(demo, tmp_path_factory, request):
     """configs/qc_demo.py on the tiny demo: deterministic CPU settings, 2
     persistent train workers as in production, dropout, the test-only kill
-    hook; once per sampler mode (the shipped 'routing' and 'selection',
+    hook; once per sampler mode (the shipped 'paced' and 'selection',
     which draws fakes with replacement and seeds each slot)."""
     cfg = Config.fromfile(str(REPO / 'configs' / 'qc_demo.py'))
     cfg.merge_from_dict({

@@ -123,7 +123,7 @@ def test_two_nodes_train_what_one_node_with_two_processes_trains(
     train the same weights: same data per rank, same seeds, same all-reduce
     (gloo), whose sum of two gradients does not depend on their order:
     asserted to 1e-6."""
-    if request.node.callspec.params['qc_config'] != 'routing':
+    if request.node.callspec.params['qc_config'] != 'paced':
         pytest.skip('the launcher does not depend on the sampler mode')
     work = tmp_path / 'two_nodes'
     outs = train_on_two_nodes(qc_config, work, '--cfg-options',

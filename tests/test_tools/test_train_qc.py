@@ -43,25 +43,33 @@ def epoch_file(work, epoch):
 def test_quality_files_follow_the_pacing(qc_run):
     files = [epoch_file(qc_run, e) for e in range(1, EPOCHS + 1)]
     num_fakes = files[0]['num_fakes']
-    # linear pacing from 0.3 towards 1.0 at end_epoch=2 (0-based epochs 0, 1,
-    # 2), capped at end_fraction=0.7: the least realistic fakes stay in FreDA
-    for epoch, expected in enumerate([0.3, 0.65, 0.7]):
-        assert files[epoch]['num_hard'] == int(
-            np.floor(expected * num_fakes + 0.5))
-        assert sum(files[epoch]['samples']['easy']) == \
-            files[epoch]['num_easy']
+    num_easy = int(np.floor(0.3 * num_fakes + 0.5))
+    # the shipped 'paced' mode: beta rises -1 -> +1 at end_epoch=2 (epochs
+    # 0, 1, 2), and the least realistic 30 % by FQS are easy every epoch
+    assert [f['beta'] for f in files] == [-1.0, 0.0, 1.0]
+    for f in files:
+        assert f['num_easy'] == sum(f['samples']['easy']) == num_easy
+        fqs = np.array(f['samples']['fqs'], dtype=float)
+        easy = np.array(f['samples']['easy'])
+        assert fqs[easy].max() <= fqs[~easy].min()
+        # equal epoch length: one fake slot per fake, shared by FQS
+        assert sum(f['samples']['visits']) == num_fakes
+        assert sum(q['visits'] for q in f['per_fqs_quartile']) == num_fakes
+        # the bottom quartile reaches the detector only through FreDA
+        bottom = f['per_fqs_quartile'][0]
+        assert bottom['freda_visits'] == bottom['visits'] > 0
+        # FreDA counted from what the pipeline did (every fake is paired)
+        planned = sum(v for v, e in zip(f['samples']['visits'],
+                                        f['samples']['easy']) if e)
+        assert f['freda_visits'] == planned
+    # realistic fakes are chosen more often as training goes on
+    raw_realism = [f['mean_fqs_raw'] for f in files]
+    assert raw_realism[0] < raw_realism[2]
     # static scores from the annotation are there from the first epoch
     assert all(s is not None for s in files[0]['samples']['static'])
     # FQS changes once the detector's feedback enters it
     fqs = [np.array(f['samples']['fqs'], dtype=float) for f in files]
     assert not np.allclose(fqs[0], fqs[1])
-    # every epoch has one fake slot per fake (the shipped 'routing' mode
-    # visits each fake once) and logs its exposure per FQS quartile
-    for f in files:
-        assert f['samples']['visits'] == [1] * num_fakes
-        assert sum(q['visits'] for q in f['per_fqs_quartile']) == num_fakes
-        assert sum(q['freda_visits'] for q in f['per_fqs_quartile']) == \
-            f['num_easy']
     # d measures the fake itself: exactly the fakes seen raw have one
     seen_raw = [v > 0 and not e for v, e in zip(files[0]['samples']['visits'],
                                                files[0]['samples']['easy'])]

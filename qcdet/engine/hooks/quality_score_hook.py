@@ -24,6 +24,14 @@ def _mean(values: np.ndarray) -> Optional[float]:
     return round(float(values.mean()), 6) if len(values) else None
 
 
+def _weighted_mean(values: np.ndarray,
+                   weights: np.ndarray) -> Optional[float]:
+    keep = np.isfinite(values) & (weights > 0)
+    if not keep.any():
+        return None
+    return round(float(np.average(values[keep], weights=weights[keep])), 6)
+
+
 def _json_list(values: np.ndarray) -> list:
     return [None if not np.isfinite(v) else round(float(v), 6)
             for v in values]
@@ -38,9 +46,15 @@ class QualityScoreHook(Hook):
     ``work_dir/<out_dir>/epoch_{N}.json`` and keeps scores and curriculum in
     checkpoints.
 
+    The epoch's exposure (visits and FreDA'd visits per fake, by method and
+    FQS quartile) is counted from the feedback itself (``freda_applied`` of
+    each trained image), so it says what the detector saw; the hard/easy
+    split is the plan the sampler yielded (``sampler.last_plan``).
+
     Args:
         dynamic (dict): a QUALITY_EVALUATORS config turning feedback into d.
         combiner (dict): a QUALITY_EVALUATORS config giving FQS from q and d.
+        momentum (float): smoothing of d over epochs (QualityScoreStore).
         out_dir (str): folder under the work dir for the per-epoch files.
     """
     priority = 'NORMAL'
@@ -50,14 +64,15 @@ class QualityScoreHook(Hook):
                                       signal='prob'),
                  combiner: dict = dict(type='FQSCombiner', alpha=1.0,
                                        normalize='rank'),
+                 momentum: float = 0.0,
                  out_dir: str = 'quality'):
         self.dynamic = QUALITY_EVALUATORS.build(dynamic)
         self.combiner = QUALITY_EVALUATORS.build(combiner)
+        self.momentum = momentum
         self.out_dir = out_dir
         self.store: Optional[QualityScoreStore] = None
         self.sampler = None
         self.num_skipped = 0  # non-finite feedback values skipped this epoch
-        self.num_freda_feedback = 0  # FreDA'd fakes' feedback left out
 
     # ---------------------------------------------------------------- set-up
     def before_run(self, runner) -> None:
@@ -72,7 +87,11 @@ class QualityScoreHook(Hook):
         self.labels = dataset.get_labels()
         self.methods = dataset.get_methods()
         self.store = QualityScoreStore(self.labels,
-                                       dataset.get_static_quality())
+                                       dataset.get_static_quality(),
+                                       momentum=self.momentum)
+        # per sample this epoch: [trained images, of them FreDA'd]
+        self._exposure_counts = torch.zeros(2, len(self.labels),
+                                            dtype=torch.float64)
         self.sampler = loader.sampler if hasattr(loader.sampler,
                                                  'set_scores') else None
         if self.sampler is None:
@@ -108,11 +127,16 @@ class QualityScoreHook(Hook):
         model.train_feedback = None  # consumed: never counted twice
         fake = feedback['label'] == 1
         freda = feedback.get('freda')
-        if freda is not None:
-            # a FreDA'd image is not the fake whose quality d measures: the
-            # fake keeps its previous d (none yet: the median, see FQSCombiner)
-            self.num_freda_feedback += int((fake & freda).sum())
-            fake = fake & ~freda
+        if freda is None:
+            freda = torch.zeros_like(fake)
+        all_idx = self.store.check_indices(feedback['sample_idx'])
+        self._exposure_counts[0].index_add_(
+            0, all_idx, torch.ones(len(all_idx), dtype=torch.float64))
+        self._exposure_counts[1].index_add_(0, all_idx,
+                                            freda.to(torch.float64))
+        # a FreDA'd image is not the fake whose quality d measures: the fake
+        # keeps its previous d (none yet: imputed, see FQSCombiner)
+        fake = fake & ~freda
         if not fake.any():
             return
         values = torch.as_tensor(self.dynamic(feedback['fake_prob'][fake],
@@ -131,15 +155,18 @@ class QualityScoreHook(Hook):
 
     def after_train_epoch(self, runner) -> None:
         seen = self.store.end_epoch()
-        summary = self._summary(runner.epoch)
-        summary['num_fakes_with_feedback'] = seen
         # all ranks' counts in the epoch file, in one reduce
-        counts = torch.tensor([self.num_skipped, self.num_freda_feedback],
-                              dtype=torch.float64)
-        all_reduce(counts, op='sum')
-        summary['num_nonfinite_feedback_skipped'] = int(counts[0])
-        summary['num_freda_feedback_left_out'] = int(counts[1])
-        self.num_skipped = self.num_freda_feedback = 0
+        packed = torch.cat([
+            self._exposure_counts.flatten(),
+            torch.tensor([float(self.num_skipped)], dtype=torch.float64)
+        ])
+        all_reduce(packed, op='sum')
+        exposure = packed[:-1].view(2, -1).numpy().astype(np.int64)
+        summary = self._summary(runner.epoch, exposure)
+        summary['num_fakes_with_feedback'] = seen
+        summary['num_nonfinite_feedback_skipped'] = int(packed[-1])
+        self.num_skipped = 0
+        self._exposure_counts.zero_()
         msg = ', '.join(f'{k}={v}' for k, v in summary.items()
                         if k not in ('per_method', 'per_fqs_quartile'))
         runner.logger.info(f'QualityScoreHook epoch {runner.epoch + 1}: {msg}')
@@ -147,7 +174,7 @@ class QualityScoreHook(Hook):
             runner.logger.info(f'  {method}: {stats}')
         for stats in summary.get('per_fqs_quartile', []):
             runner.logger.info(f'  FQS quartile {stats["quartile"]}: {stats}')
-        for key in ('hard_fraction', 'mean_fqs'):
+        for key in ('hard_fraction', 'beta', 'freda_share', 'mean_fqs'):
             if summary.get(key) is not None:
                 runner.message_hub.update_scalar(f'quality/{key}',
                                                  summary[key])
@@ -155,50 +182,49 @@ class QualityScoreHook(Hook):
             self._write(runner, summary)
 
     def _plan(self, epoch: int):
-        if self.sampler is None or not hasattr(self.sampler, 'epoch_plan'):
-            return None
-        return self.sampler.epoch_plan(epoch)
+        """The plan the sampler yielded for ``epoch`` (None for samplers
+        that plan nothing)."""
+        plan = getattr(self.sampler, 'last_plan', None)
+        return plan if plan is not None and plan.epoch == epoch else None
 
     @staticmethod
-    def _exposure(visits, members: np.ndarray) -> dict:
-        """How often ``members`` were visited this epoch, and how often
-        through FreDA (``visits``: the plan's visits and FreDA visits)."""
-        return dict(visits=int(visits[0][members].sum()),
-                    freda_visits=int(visits[1][members].sum()))
+    def _exposure(exposure: np.ndarray, members: np.ndarray) -> dict:
+        """How often ``members`` were trained on this epoch, and how often
+        through FreDA."""
+        return dict(visits=int(exposure[0][members].sum()),
+                    freda_visits=int(exposure[1][members].sum()))
 
-    def _summary(self, epoch: int) -> dict:
+    def _summary(self, epoch: int, exposure: np.ndarray) -> dict:
         store, fake = self.store, self.labels == 1
         plan = self._plan(epoch)
-        easy = None if plan is None else np.asarray(plan.easy, dtype=bool)
         self._last_plan = plan
-        # samplers other than QualityCurriculumSampler may plan no visits
-        visits = (plan.visits, plan.freda_visits()) if hasattr(
-            plan, 'visits') else None
         summary = dict(epoch=epoch + 1, num_fakes=int(fake.sum()))
-        if easy is not None:
-            n_easy = int(easy[fake].sum())
-            summary.update(num_hard=int(fake.sum()) - n_easy,
-                           num_easy=n_easy,
-                           hard_fraction=round(
-                               1 - n_easy / max(int(fake.sum()), 1), 6))
+        if plan is not None:
+            summary.update(num_hard=plan.num_hard, num_easy=plan.num_easy,
+                           hard_fraction=round(plan.hard_fraction, 6),
+                           beta=round(plan.beta, 6))
+        summary.update(self._exposure(exposure, fake))
+        summary['freda_share'] = round(
+            summary['freda_visits'] / max(summary['visits'], 1), 6)
         summary['mean_fqs'] = _mean(store.fqs[fake])
+        # what the curriculum promises to raise: the realism of raw visits
+        summary['mean_fqs_raw'] = _weighted_mean(
+            store.fqs[fake], (exposure[0] - exposure[1])[fake])
         per_method = {}
         for method in sorted(set(self.methods[fake])):
             m = fake & (self.methods == method)
             stats = dict(count=int(m.sum()), static=_mean(store.static[m]),
                          dynamic=_mean(store.dynamic[m]),
                          fqs=_mean(store.fqs[m]))
-            if easy is not None:
-                stats['num_easy'] = int(easy[m].sum())
-            if visits is not None:
-                stats.update(self._exposure(visits, m))
+            if plan is not None:
+                stats['num_easy'] = int(plan.planned_easy[m].sum())
+            stats.update(self._exposure(exposure, m))
             per_method[method] = stats
         summary['per_method'] = per_method
-        if visits is not None:
-            summary['per_fqs_quartile'] = self._quartiles(visits, fake)
+        summary['per_fqs_quartile'] = self._quartiles(exposure, fake)
         return summary
 
-    def _quartiles(self, visits, fake: np.ndarray) -> list:
+    def _quartiles(self, exposure: np.ndarray, fake: np.ndarray) -> list:
         """Exposure per quartile of the FQS that planned the epoch (1 = least
         realistic); fakes without an FQS are left out."""
         fqs = self.store.fqs
@@ -211,7 +237,7 @@ class QualityScoreHook(Hook):
         for q in range(4):
             m = scored & (quartile == q)
             rows.append(dict(quartile=q + 1, count=int(m.sum()),
-                             **self._exposure(visits, m)))
+                             **self._exposure(exposure, m)))
         return rows
 
     def _write(self, runner, summary: dict) -> None:
@@ -224,9 +250,8 @@ class QualityScoreHook(Hook):
                        fqs=_json_list(store.fqs[idx]))
         plan = self._last_plan
         if plan is not None:
-            samples['easy'] = np.asarray(plan.easy, bool)[idx].tolist()
-            if hasattr(plan, 'visits'):
-                samples['visits'] = plan.visits[idx].tolist()
+            samples['easy'] = plan.planned_easy[idx].tolist()
+            samples['visits'] = plan.visits[idx].tolist()
         out_dir = osp.join(runner.work_dir, self.out_dir)
         os.makedirs(out_dir, exist_ok=True)
         path = osp.join(out_dir, f'epoch_{summary["epoch"]}.json')

@@ -122,9 +122,7 @@ class DeepfakeDetector(BaseModel):
             for sample in data_samples:
                 meta = sample.metainfo
                 sample_idx.append(int(meta.get('sample_idx', -1)))
-                freda.append(
-                    bool(meta.get('freda_applied', meta.get('qc_easy',
-                                                            False))))
+                freda.append(bool(meta.get('freda_applied', False)))
             fake_prob = logits.float().softmax(dim=1)[:, 1]
             self.train_feedback = dict(
                 sample_idx=torch.tensor(sample_idx, dtype=torch.long),

@@ -39,15 +39,21 @@ def make_sampler(num_real=20, num_fake=30, **kwargs):
     kwargs.setdefault('rank', 0)
     kwargs.setdefault('world_size', 1)
     kwargs.setdefault('end_epoch', 10)
-    # most tests look at the plan: (index, easy) pairs; seeds are tested below
-    kwargs.setdefault('sample_seeds', False)
+    # the earlier reading, whose hard share follows the pacing function;
+    # 'paced' (the default) has tests of its own below
+    kwargs.setdefault('mode', 'routing')
     dataset = FrameSet([0] * num_real + [1] * num_fake)
     return QualityCurriculumSampler(dataset, **kwargs)
 
 
-def run_epoch(sampler, epoch):
+def run_epoch_seeded(sampler, epoch):
     sampler.set_epoch(epoch)
     return list(sampler)
+
+
+def run_epoch(sampler, epoch):
+    """(index, easy) pairs; the seeds are tested on their own."""
+    return [item[:2] for item in run_epoch_seeded(sampler, epoch)]
 
 
 def test_same_seed_and_epoch_give_same_plan():
@@ -186,21 +192,20 @@ def test_state_dict_round_trip_continues_the_curriculum():
     resumed.load_state_dict(state)
     assert resumed.epoch == 4
     assert list(resumed) == list(first)
-    assert run_epoch(resumed, 5) == run_epoch(first, 5)
+    assert run_epoch_seeded(resumed, 5) == run_epoch_seeded(first, 5)
     with pytest.raises(KeyError, match='scores'):
         resumed.load_state_dict(dict(epoch=1, seed=2))
 
 
-@pytest.mark.parametrize('sample_seeds', [False, True])
-def test_dataloader_workers_receive_index_flag_and_seed(sample_seeds):
-    sampler = make_sampler(num_real=13, num_fake=24, sample_seeds=sample_seeds)
+def test_dataloader_workers_receive_index_flag_and_seed():
+    sampler = make_sampler(num_real=13, num_fake=24)
     sampler.set_epoch(2)
     loader = DataLoader(
         sampler.dataset, batch_size=5, sampler=sampler, num_workers=2,
         collate_fn=keep_batch)
     received = [item for batch in loader for item in batch]
     assert received == list(sampler)
-    assert all(len(item) == (3 if sample_seeds else 2) for item in received)
+    assert all(len(item) == 3 for item in received)
     assert any(item[1] for item in received)
     assert not all(item[1] for item in received if item[0] >= 13)
 
@@ -249,29 +254,27 @@ def test_end_epoch_defaults_to_two_thirds_of_the_schedule():
 def test_use_freda_false_marks_nothing_easy_but_keeps_the_plan():
     with_freda = make_sampler(start_fraction=0.2)
     without = make_sampler(start_fraction=0.2, use_freda=False)
-    assert any(easy for _, easy in with_freda)
-    assert not any(easy for _, easy in without)
-    assert [i for i, _ in without] == [i for i, _ in with_freda]
-    np.testing.assert_array_equal(without.epoch_plan(0).easy,
+    assert any(easy for _, easy, _ in with_freda)
+    assert not any(easy for _, easy, _ in without)
+    assert [i for i, _, _ in without] == [i for i, _, _ in with_freda]
+    np.testing.assert_array_equal(without.epoch_plan(0).planned_easy,
                                   with_freda.epoch_plan(0).easy)
+    assert not without.epoch_plan(0).easy.any()
 
 
 def test_sample_seeds_ride_with_the_index():
-    """By default each item carries a seed per (dataset index, epoch): the
-    same on every rank and for any world size, new every epoch, and the plan
-    (order, easy flags) is the one drawn without seeds."""
-    plain = run_epoch(make_sampler(num_fake=31), 4)
-    seeded = run_epoch(make_sampler(num_fake=31, sample_seeds=True), 4)
-    assert [item[:2] for item in seeded] == plain
+    """Each item carries a seed per (epoch, position): the same on every
+    rank and for any world size, new every epoch."""
+    seeded = run_epoch_seeded(make_sampler(num_fake=31), 4)
     assert all(type(s) is int and 0 <= s < 2**32 for _, _, s in seeded)
     seed_of = {i: s for i, _, s in seeded}
     assert len(set(seed_of.values())) == len(seed_of)
-    shards = [run_epoch(make_sampler(num_fake=31, sample_seeds=True,
-                                     rank=r, world_size=2), 4)
+    shards = [run_epoch_seeded(make_sampler(num_fake=31, rank=r,
+                                            world_size=2), 4)
               for r in range(2)]
     assert all(seed_of[i] == s for shard in shards for i, _, s in shard)
     later = dict((i, s) for i, _, s in
-                 run_epoch(make_sampler(num_fake=31, sample_seeds=True), 5))
+                 run_epoch_seeded(make_sampler(num_fake=31), 5))
     assert all(later[i] != seed_of[i] for i in seed_of)
 
 
@@ -338,8 +341,8 @@ def test_selection_routes_chosen_low_quality_fakes_to_freda():
     plan = sampler.epoch_plan(3)
     # at a low temperature the easy set is the least realistic 40 %
     assert plan.easy[10:50].mean() > 0.85 and plan.easy[70:].mean() < 0.05
-    freda = plan.freda_visits()
-    assert (freda <= plan.visits).all() and freda[:10].sum() == 0
+    freda = np.where(plan.easy, plan.visits, 0)
+    assert freda[:10].sum() == 0
     items = run_epoch(sampler, 3)
     assert sum(easy for _, easy in items) == freda.sum()
 
@@ -354,19 +357,22 @@ def test_end_fraction_keeps_the_least_realistic_fakes_in_freda():
         make_sampler(end_fraction=0)
     with pytest.raises(ValueError, match='mode'):
         make_sampler(mode='greedy')
+    with pytest.raises(ValueError, match='freda_fraction'):
+        make_sampler(freda_fraction=1.5)
 
 
 def test_selection_plan_is_pure_sharded_and_seeded_per_slot():
     def sampler(**kwargs):
         s = make_sampler(num_real=7, num_fake=24, mode='selection',
-                         sample_seeds=True, **kwargs)
+                         **kwargs)
         s.set_scores(quality_scores(7, 24))
         return s
 
-    full = run_epoch(sampler(), 2)
-    assert full == run_epoch(sampler(), 2)  # (seed, epoch, scores) only
-    assert full != run_epoch(sampler(), 3)
-    shards = [run_epoch(sampler(rank=r, world_size=2), 2) for r in range(2)]
+    full = run_epoch_seeded(sampler(), 2)
+    assert full == run_epoch_seeded(sampler(), 2)  # (seed, epoch, scores)
+    assert full != run_epoch_seeded(sampler(), 3)
+    shards = [run_epoch_seeded(sampler(rank=r, world_size=2), 2)
+              for r in range(2)]
     positions = sampler(rank=0, world_size=2).epoch_plan(2).order
     assert [i for i, _, _ in shards[0]] == positions[0::2].tolist()
     assert [i for i, _, _ in shards[1]] == positions[1::2].tolist()
@@ -389,3 +395,148 @@ def test_selection_state_dict_round_trip():
     resumed.load_state_dict(json.loads(json.dumps(first.state_dict())))
     assert list(resumed) == list(first)
     assert run_epoch(resumed, 5) == run_epoch(first, 5)
+
+
+# ---------------------------------------------------------- 'paced' mode
+class PairedFrameSet(FrameSet):
+    def __init__(self, labels, paired):
+        super().__init__(labels)
+        self.paired = np.asarray(paired, dtype=bool)
+
+    def get_paired(self):
+        return self.paired.copy()
+
+
+def paced(num_real=10, num_fake=400, **kwargs):
+    kwargs.update(mode='paced')
+    kwargs.setdefault('end_epoch', 4)
+    return make_sampler(num_real=num_real, num_fake=num_fake, **kwargs)
+
+
+def raw_and_freda_visits(plan, num_real):
+    visits = plan.visits[num_real:]
+    easy = plan.easy[num_real:]
+    return np.where(easy, 0, visits), np.where(easy, visits, 0)
+
+
+def test_paced_is_the_default_mode():
+    sampler = QualityCurriculumSampler(FrameSet([0, 1, 1]), seed=0,
+                                       rank=0, world_size=1, end_epoch=2)
+    assert sampler.mode == 'paced'
+
+
+def test_paced_raw_fakes_grow_more_realistic_every_epoch():
+    """What docs/method.md promises: per epoch until end_epoch the mean FQS
+    of the fakes used raw rises, and early epochs choose easy fakes more
+    often than realistic ones, late epochs the reverse."""
+    sampler = paced(end_epoch=4)
+    scores = quality_scores(10, 400)
+    sampler.set_scores(scores)
+    means, low_visits, high_visits = [], [], []
+    for epoch in range(6):
+        plan = sampler.epoch_plan(epoch)
+        raw, _ = raw_and_freda_visits(plan, 10)
+        means.append(np.average(scores[10:], weights=raw))
+        low_visits.append(plan.visits[10:110].mean())
+        high_visits.append(plan.visits[-100:].mean())
+    assert all(b > a + 0.005 for a, b in zip(means[:4], means[1:5]))
+    assert means[5] == pytest.approx(means[4], abs=0.01)  # beta_end held
+    assert low_visits[0] > 1.5 * high_visits[0]
+    assert high_visits[4] > 1.5 * low_visits[4]
+    assert sampler.beta(0) == -1.0 and sampler.beta(4) == 1.0
+
+
+@pytest.mark.parametrize('freda_fraction', [0.3, 0.5])
+def test_paced_split_holds_exactly(freda_fraction):
+    """The least realistic freda_fraction of the fakes are easy every
+    epoch: the bottom quartile is never used raw."""
+    sampler = paced(freda_fraction=freda_fraction)
+    scores = quality_scores(10, 400)
+    sampler.set_scores(scores)
+    for epoch in range(6):
+        plan = sampler.epoch_plan(epoch)
+        num_easy = round(freda_fraction * 400)
+        assert plan.num_easy == plan.easy.sum() == num_easy
+        assert plan.easy[10:10 + num_easy].all()
+        assert not plan.easy[10 + num_easy:].any()
+        raw, freda = raw_and_freda_visits(plan, 10)
+        assert raw[:100].sum() == 0 and freda[:100].sum() > 0
+        items = run_epoch(sampler, epoch)
+        assert sum(e for _, e in items) == freda.sum()
+
+
+def test_paced_keeps_epoch_length_and_every_real():
+    sampler = paced(num_real=20, num_fake=30)
+    sampler.set_scores(quality_scores(20, 30))
+    for epoch in range(5):
+        items = run_epoch(sampler, epoch)
+        indices = [i for i, _ in items]
+        assert len(items) == len(sampler) == 50
+        assert sorted(i for i in indices if i < 20) == list(range(20))
+        assert sum(i >= 20 for i in indices) == 30
+
+
+def test_paced_without_scores_visits_every_fake_once():
+    """Before any score (and with use_scores=False) every fake ranks at
+    random: one visit each, and a random split of the promised size."""
+    sampler = paced(num_real=10, num_fake=100)
+    plan = sampler.epoch_plan(0)
+    assert (plan.visits == 1).all() and plan.num_easy == 30
+    other = sampler.epoch_plan(1)
+    assert not np.array_equal(plan.easy, other.easy)
+    blind = paced(num_real=10, num_fake=100, use_scores=False)
+    blind.set_scores(quality_scores(10, 100))
+    easy_rate = sum(blind.epoch_plan(e).easy for e in range(40))[10:] / 40
+    assert abs(easy_rate[:50].mean() - easy_rate[50:].mean()) < 0.08
+    assert (blind.epoch_plan(3).visits == 1).all()
+
+
+def test_paced_never_routes_an_unpaired_fake_to_freda():
+    labels = [0] * 5 + [1] * 20
+    paired = [False] * 5 + [False, True] * 10
+    sampler = QualityCurriculumSampler(
+        PairedFrameSet(labels, paired), seed=0, rank=0, world_size=1,
+        end_epoch=2, freda_fraction=0.6)
+    sampler.set_scores(np.r_[np.full(5, np.nan), np.linspace(0, 1, 20)])
+    plan = sampler.epoch_plan(1)
+    unpaired = np.flatnonzero(~np.asarray(paired))[5:]
+    assert not plan.easy[unpaired].any()
+    assert plan.planned_easy[unpaired].any()  # the plan wanted some
+    assert not any(e for i, e in run_epoch(sampler, 1) if i in unpaired)
+    with pytest.raises(ValueError, match='get_paired'):
+        QualityCurriculumSampler(PairedFrameSet(labels, paired[:3]), seed=0,
+                                 rank=0, world_size=1)
+
+
+def test_paced_plan_is_pure_sharded_and_resumes_exactly():
+    def sampler(**kwargs):
+        s = paced(num_real=7, num_fake=40, **kwargs)
+        s.set_scores(quality_scores(7, 40))
+        return s
+
+    full = run_epoch_seeded(sampler(), 2)
+    assert full == run_epoch_seeded(sampler(), 2)
+    shards = [run_epoch_seeded(sampler(rank=r, world_size=2), 2)
+              for r in range(2)]
+    padded = sampler(rank=0, world_size=2).epoch_plan(2)
+    for rank in range(2):
+        assert [i for i, _, _ in shards[rank]] == \
+            padded.order[rank::2].tolist()
+        assert [s for _, _, s in shards[rank]] == \
+            padded.seeds[rank::2].tolist()
+    assert [s for _, _, s in full] == padded.seeds[:47].tolist()
+    first = sampler(seed=3)
+    first.set_epoch(3)
+    resumed = paced(num_real=7, num_fake=40, seed=50)
+    resumed.load_state_dict(json.loads(json.dumps(first.state_dict())))
+    assert list(resumed) == list(first)
+
+
+def test_sampler_remembers_the_plan_it_yielded():
+    sampler = paced(num_real=5, num_fake=20)
+    assert sampler.last_plan is None
+    items = run_epoch(sampler, 2)
+    plan = sampler.last_plan
+    assert plan.epoch == 2
+    assert [i for i, _ in items] == plan.order.tolist()
+    assert [e for _, e in items] == plan.easy[plan.order].tolist()
