@@ -12,47 +12,98 @@ import numpy as np
 import torch
 
 __all__ = [
-    'MASK_SHAPES', 'freda_mask', 'mask_columns', 'low_pass', 'freda',
-    'freda_image', 'freda_mix', 'to_pixel_range', 'MaskCache',
-    'STACKED_PAIR_KEY'
+    'MASK_SHAPES', 'MASK_EDGES', 'freda_mask', 'band_to_ratio', 'mask_args',
+    'mask_columns', 'low_pass', 'freda', 'freda_image', 'freda_mix',
+    'to_pixel_range', 'MaskCache', 'STACKED_PAIR_KEY'
 ]
 
 MASK_SHAPES = ('circle', 'square')
+MASK_EDGES = ('hard', 'cosine')
 
 #: Key ``FreqAugment(mix_in='preprocessor')`` sets on every sample whose
-#: image carries its pair's channels stacked behind its own:
-#: ``dict(radius, mask_shape)`` for a fake to mix, None for the rest. The
-#: ``BatchFreDA`` batch augment mixes, drops the pair channels and removes
-#: the key.
+#: image carries its pair's channels stacked behind its own: the mask
+#: settings (see :func:`mask_args`) for a fake to mix, None for the rest.
+#: The ``BatchFreDA`` batch augment mixes, drops the pair channels and
+#: removes the key.
 STACKED_PAIR_KEY = 'freda_deferred'
 
 
 def freda_mask(height: int,
                width: int,
                radius_ratio: float,
-               shape: str = 'circle') -> np.ndarray:
-    """Low-pass mask in ``rfft2`` layout: bool array ``(height, width//2+1)``.
+               shape: str = 'circle',
+               edge: str = 'hard',
+               edge_width: float = 0.0) -> np.ndarray:
+    """Low-pass mask in ``rfft2`` layout, ``(height, width//2+1)``: bool for
+    ``edge='hard'``, float32 weights in [0, 1] for ``'cosine'``.
 
     Frequencies are normalised by the Nyquist frequency (0.5 cycles/pixel),
-    so each axis runs over [-1, 1]. A bin is kept (True) when its normalised
-    radius is strictly below ``radius_ratio``: the Euclidean radius for
-    ``'circle'``, the larger axis for ``'square'``. So 0 keeps nothing, and
-    any ratio above sqrt(2) (circle) or 1 (square) keeps everything. In the
+    so each axis runs over [-1, 1]. The radius of a bin is Euclidean for
+    ``'circle'``, the larger axis for ``'square'``. A hard mask keeps (True)
+    the bins strictly below ``radius_ratio``: 0 keeps nothing, and any ratio
+    above sqrt(2) (circle) or 1 (square) keeps everything. A cosine mask
+    tapers from 1 at ``radius_ratio - edge_width/2`` to 0 at ``radius_ratio
+    + edge_width/2`` as a raised cosine (0.5 at the radius; ``edge_width``
+    in the same unit), which rings less in the image than a hard cut. In the
     unshifted spectrum the low frequencies sit at the corners (rows 0 and -1,
     column 0). The mask is symmetric, so the mixed image stays real.
     """
     if shape not in MASK_SHAPES:
         raise ValueError(
             f'mask shape must be one of {MASK_SHAPES}, got {shape!r}')
+    if edge not in MASK_EDGES:
+        raise ValueError(
+            f'mask edge must be one of {MASK_EDGES}, got {edge!r}')
     if radius_ratio < 0:
         raise ValueError(f'radius_ratio must be >= 0, got {radius_ratio}')
+    if edge == 'cosine' and not edge_width > 0:
+        raise ValueError(
+            f'a cosine edge needs edge_width > 0, got {edge_width}')
+    if edge == 'hard' and edge_width:
+        raise ValueError(
+            f'edge_width={edge_width} needs edge=\'cosine\' (a hard mask '
+            'has no taper)')
     fy = np.abs(np.fft.fftfreq(height))[:, None] / 0.5
     fx = np.fft.rfftfreq(width)[None, :] / 0.5
     if shape == 'circle':
         radius = np.sqrt(fy**2 + fx**2)
     else:
         radius = np.maximum(fy, fx)
-    return radius < radius_ratio
+    if edge == 'hard':
+        return radius < radius_ratio
+    taper = np.clip(
+        (radius - (radius_ratio - edge_width / 2)) / edge_width, 0, 1)
+    return (0.5 * (1 + np.cos(np.pi * taper))).astype(np.float32)
+
+
+def band_to_ratio(band: float, height: int, width: int) -> float:
+    """Cycles per image side (per face, for face crops) as a fraction of the
+    Nyquist frequency, on the shorter side: ``band / (min(H, W) / 2)``. The
+    mask stays round in cycles per pixel, so a non-square image keeps
+    ``band`` cycles along its shorter side and proportionally more along the
+    longer one; scaling an image keeps the cycles the same."""
+    return band / (min(height, width) / 2)
+
+
+def mask_args(settings: dict, height: int, width: int) -> dict:
+    """:class:`MaskCache` arguments (``radius``, ``shape``, ``edge``,
+    ``edge_width``, in Nyquist units) for FreDA settings at an image size,
+    so the transform and ``BatchFreDA`` read them alike.
+
+    ``settings`` is what ``FreqAugment`` writes to ``freda_deferred``:
+    ``dict(radius=..., mask_shape=...)`` (Nyquist ratio) or ``dict(band=...,
+    mask_shape=...)`` (cycles per image side, converted with
+    :func:`band_to_ratio` at this size), plus ``mask_edge`` and
+    ``edge_width`` (the band's unit) for a soft edge.
+    """
+    edge_width = settings.get('edge_width') or 0.0
+    if 'band' in settings:
+        radius = band_to_ratio(settings['band'], height, width)
+        edge_width = band_to_ratio(edge_width, height, width)
+    else:
+        radius = settings['radius']
+    return dict(radius=radius, shape=settings['mask_shape'],
+                edge=settings.get('mask_edge', 'hard'), edge_width=edge_width)
 
 
 def mask_columns(mask: np.ndarray) -> np.ndarray:
@@ -119,8 +170,8 @@ def freda_mix(fake: np.ndarray, real: np.ndarray,
 
     Args:
         fake, real: same-shape ``H x W`` or ``H x W x C`` images (any dtype).
-        mask: ``(H, W//2+1)`` rfft2-layout mask (see ``freda_mask``); 1 takes
-            the real's coefficient, 0 the fake's.
+        mask: ``(H, W//2+1)`` rfft2-layout mask (see ``freda_mask``), bool
+            or float weights: 1 takes the real's coefficient, 0 the fake's.
     """
     if fake.shape != real.shape:
         raise ValueError(f'fake {fake.shape} and real {real.shape} differ')
@@ -154,19 +205,23 @@ def to_pixel_range(mixed: torch.Tensor, integer: bool) -> torch.Tensor:
 
 class MaskCache:
     """Float low-pass masks cut to their used columns (``mask_columns``),
-    kept by (height, width, radius, shape, device); past ``size`` entries
-    the oldest goes. Building one costs more than the mix it serves."""
+    kept by (height, width, radius, shape, edge, edge_width, device); past
+    ``size`` entries the oldest goes. Building one costs more than the mix
+    it serves."""
 
     def __init__(self, size: int = 16) -> None:
         self.size = size
         self._masks: 'OrderedDict[tuple, torch.Tensor]' = OrderedDict()
 
     def get(self, height: int, width: int, radius: float, shape: str,
-            device='cpu') -> torch.Tensor:
-        key = (height, width, float(radius), shape, str(device))
+            device='cpu', edge: str = 'hard',
+            edge_width: float = 0.0) -> torch.Tensor:
+        key = (height, width, float(radius), shape, edge, float(edge_width),
+               str(device))
         mask = self._masks.get(key)
         if mask is None:
-            cols = mask_columns(freda_mask(height, width, radius, shape))
+            cols = mask_columns(
+                freda_mask(height, width, radius, shape, edge, edge_width))
             mask = torch.from_numpy(
                 np.ascontiguousarray(cols, dtype=np.float32)).to(device)
             if len(self._masks) >= self.size:

@@ -24,7 +24,7 @@ from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 
 from qcdet.registry import DATA_SAMPLERS, DATASETS, HOOKS
-from qcdet.utils.freda import STACKED_PAIR_KEY
+from qcdet.utils.freda import STACKED_PAIR_KEY, mask_args
 
 from .figure import new_figure
 from .freda_grid import freda_uint8
@@ -52,8 +52,8 @@ def _undefer_freda(img: np.ndarray,
     image, pair = img[..., :3], img[..., 3:6]
     if not deferred:
         return image
-    return freda_uint8(image, pair, deferred['radius'],
-                       deferred['mask_shape'])[1]
+    return freda_uint8(image, pair,
+                       **mask_args(deferred, *image.shape[:2]))[1]
 
 
 def _step_image(results: dict) -> Optional[np.ndarray]:

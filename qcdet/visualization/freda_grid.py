@@ -45,10 +45,13 @@ def log_spectrum(image_bgr: np.ndarray) -> np.ndarray:
 
 
 def freda_uint8(fake: np.ndarray, real: np.ndarray, radius: float,
-                shape: str = 'circle'):
+                shape: str = 'circle', edge: str = 'hard',
+                edge_width: float = 0.0):
     """The FreDA mask and mix of two same-size images, the mix as
-    ``FreqAugment`` makes it. Returns ``(mask, mixed)``."""
-    mask = freda_mask(fake.shape[0], fake.shape[1], radius, shape)
+    ``FreqAugment`` makes it (``radius`` and ``edge_width`` as Nyquist
+    ratios). Returns ``(mask, mixed)``."""
+    mask = freda_mask(fake.shape[0], fake.shape[1], radius, shape, edge,
+                      edge_width)
     cols = torch.from_numpy(mask_columns(mask).astype(np.float32))
     return mask, freda_image(fake, real, cols)
 

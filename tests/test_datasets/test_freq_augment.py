@@ -5,7 +5,12 @@ import torch
 
 from qcdet.datasets.transforms.freq_augment import FreqAugment
 from qcdet.registry import TRANSFORMS
-from qcdet.utils.freda import freda_mask, freda_mix
+from qcdet.utils.freda import (
+    freda_image,
+    freda_mask,
+    freda_mix,
+    mask_columns,
+)
 
 
 def random_image(seed, height=24, width=31):
@@ -133,6 +138,94 @@ def test_build_from_registry_and_reject_bad_config():
             FreqAugment(**bad)
 
 
+# ------------------------------------------------ band (cycles per face)
+def sinusoid_kept(tmp_path, freda, size, cycles, axis):
+    """The share of a real's pure sinusoid of ``cycles`` per image side
+    (along ``axis``) that ``freda`` mixes into a flat grey fake."""
+    coords = np.arange(size) / size
+    wave = 100 * np.cos(2 * np.pi * cycles * coords)
+    wave = wave[None, :] if axis == 'x' else wave[:, None]
+    real = np.rint(128 + np.broadcast_to(wave, (size, size)))
+    real = np.repeat(real[..., None], 3, axis=2).astype(np.uint8)
+    path = str(tmp_path / f'sinusoid_{size}_{cycles}_{axis}.png')
+    assert cv2.imwrite(path, real)
+    fake = np.full((size, size, 3), 128, np.uint8)
+    out = freda(fake_results(fake, path))['img'].astype(np.float64) - 128
+    profile = out.mean(axis=(0, 2) if axis == 'x' else (1, 2))
+    return 2 * np.abs(np.fft.rfft(profile)[cycles]) / size / 100
+
+
+@pytest.mark.parametrize('axis', ['x', 'y'])
+def test_band_keeps_the_same_cycles_per_face_at_64_and_256_px(tmp_path,
+                                                              axis):
+    """band=8: a sinusoid of 5 cycles per side comes from the real, one of
+    12 does not, at either size; radius_ratio=0.1 keeps 3.2 cycles at 64 px
+    and 12.8 at 256, so the 5-cycle one depends on the size."""
+    band = FreqAugment(band=8)
+    ratio = FreqAugment(radius_ratio=0.1)
+    for size in (64, 256):
+        assert sinusoid_kept(tmp_path, band, size, 5, axis) > 0.99
+        assert sinusoid_kept(tmp_path, band, size, 12, axis) < 0.01
+    assert sinusoid_kept(tmp_path, ratio, 64, 5, axis) < 0.01
+    assert sinusoid_kept(tmp_path, ratio, 256, 5, axis) > 0.99
+
+
+def test_cosine_edge_is_in_cycles_per_face_too(tmp_path):
+    """band=8 with a 4-cycle taper: full at 6 cycles, half at 8, none at
+    10, the raised cosine between, at either size."""
+    freda = FreqAugment(band=8, mask_edge='cosine', edge_width=4)
+    for size in (64, 256):
+        for cycles in (5, 6, 7, 8, 9, 10, 11):
+            expected = 0.5 * (1 + np.cos(np.pi * np.clip(
+                (cycles - 6) / 4, 0, 1)))
+            kept = sinusoid_kept(tmp_path, freda, size, cycles, 'x')
+            assert abs(kept - expected) < 0.01, (size, cycles, kept)
+
+
+def test_radius_ratio_is_the_old_setting_bit_for_bit(pair):
+    """No radius setting and radius_ratio=0.1 give the old transform's
+    output exactly; band on a square image is radius_ratio=2*band/size."""
+    fake, real, path = pair
+    old = freda_image(fake, real, torch.from_numpy(mask_columns(
+        freda_mask(24, 31, 0.1, 'circle')).astype(np.float32)))
+    for freda in (FreqAugment(), FreqAugment(radius_ratio=0.1)):
+        np.testing.assert_array_equal(
+            freda(fake_results(fake, path))['img'], old)
+    # non-square: the shorter side (24 px) sets the scale
+    np.testing.assert_array_equal(
+        FreqAugment(band=1.2)(fake_results(fake, path))['img'], old)
+    square = random_image(12, 64, 64)
+    np.testing.assert_array_equal(
+        FreqAugment(band=3.2)(fake_results(square, path))['img'],
+        FreqAugment(radius_ratio=0.1)(fake_results(square, path))['img'])
+    np.random.seed(4)
+    ranged = FreqAugment(radius_ratio=(0.05, 0.3))
+    radii = [ranged._sample_radius() for _ in range(3)]
+    np.random.seed(4)
+    assert radii == [float(np.random.uniform(0.05, 0.3)) for _ in range(3)]
+
+
+def test_band_and_radius_ratio_are_exclusive_and_edges_checked():
+    with pytest.raises(ValueError, match='not both'):
+        FreqAugment(band=8, radius_ratio=0.1)
+    for bad, match in [(dict(mask_edge='gaussian'), 'mask_edge'),
+                       (dict(mask_edge='cosine'), 'edge_width > 0'),
+                       (dict(mask_edge='cosine', edge_width=-1), '> 0'),
+                       (dict(edge_width=2), 'no taper'),
+                       (dict(band=-1), 'band must be >= 0'),
+                       (dict(band=(9, 3)), 'band must be a number')]:
+        with pytest.raises(ValueError, match=match):
+            FreqAugment(**bad)
+
+
+def test_repr_says_what_was_set():
+    assert 'radius_ratio=(0.1, 0.1)' in repr(FreqAugment())
+    text = repr(FreqAugment(band=(4, 12), mask_edge='cosine', edge_width=2))
+    assert 'band=(4.0, 12.0)' in text and 'radius_ratio' not in text
+    assert "mask_edge='cosine', edge_width=2" in text
+    assert FreqAugment(band=(4, 12)).band_range == (4.0, 12.0)
+
+
 # ------------------------------------------------- mix_in='preprocessor'
 def test_deferred_mode_stacks_the_pair_and_says_what_to_mix(pair):
     fake, real, path = pair
@@ -141,6 +234,10 @@ def test_deferred_mode_stacks_the_pair_and_says_what_to_mix(pair):
     out = freda(fake_results(fake, path))
     assert out['freda_applied']
     assert out['freda_deferred'] == dict(radius=0.2, mask_shape='square')
+    soft = FreqAugment(band=8, mask_edge='cosine', edge_width=2,
+                       mix_in='preprocessor')(fake_results(fake, path))
+    assert soft['freda_deferred'] == dict(band=8.0, mask_shape='circle',
+                                          mask_edge='cosine', edge_width=2)
     assert out['img'].shape == (24, 31, 6) and out['img'].dtype == np.uint8
     np.testing.assert_array_equal(out['img'][..., :3], fake)  # not mixed
     np.testing.assert_array_equal(out['img'][..., 3:], real)

@@ -4,7 +4,10 @@
 img_size = 256
 train_pipeline = [
     dict(type='LoadFrame'),
-    # FreDA: acts only on fakes the QualityCurriculumSampler marks "easy"
+    # FreDA: acts only on fakes the QualityCurriculumSampler marks "easy".
+    # radius_ratio=0.1 on 256 px crops = band=12.8 cycles per face
+    # (band = radius_ratio * size / 2 at the size loaded: FreDA runs
+    # before the Resize; see docs/method.md, FreDA)
     dict(type='FreqAugment', mask_shape='circle', radius_ratio=0.1, prob=1.0),
     dict(type='Resize', scale=(img_size, img_size), keep_ratio=False),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),

@@ -5,7 +5,9 @@ data_root = 'data/demo'
 img_size = 64
 train_pipeline = [
     dict(type='LoadFrame'),
-    # FreDA: acts only on fakes the QualityCurriculumSampler marks "easy"
+    # FreDA: acts only on fakes the QualityCurriculumSampler marks "easy".
+    # radius_ratio=0.1 on these 64 px crops = band=3.2 cycles per face
+    # (band = radius_ratio * size / 2; see docs/method.md, FreDA)
     dict(type='FreqAugment', mask_shape='circle', radius_ratio=0.1, prob=1.0),
     dict(type='Resize', scale=(img_size, img_size), keep_ratio=False),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),

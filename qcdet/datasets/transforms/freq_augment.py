@@ -19,10 +19,12 @@ from mmengine.logging import print_log
 
 from qcdet.registry import TRANSFORMS
 from qcdet.utils.freda import (
+    MASK_EDGES,
     MASK_SHAPES,
     STACKED_PAIR_KEY,
     MaskCache,
     freda_image,
+    mask_args,
 )
 
 from .loading import read_image
@@ -31,6 +33,8 @@ __all__ = ['FreqAugment', 'PAIR_SAFE_TRANSFORMS']
 
 _APPLY_TO = ('easy', 'all_fakes')
 _MIX_IN = ('pipeline', 'preprocessor')
+#: ``radius_ratio`` when neither it nor ``band`` is set
+_DEFAULT_RADIUS_RATIO = 0.1
 
 #: Transforms that act alike on every channel of an image (geometry only),
 #: so they may follow ``FreqAugment(mix_in='preprocessor')`` and move the
@@ -53,8 +57,8 @@ class FreqAugment(BaseTransform):
     ``mix_in='preprocessor'`` every sample's ``img`` gets the pair's channels
     stacked behind its own (the fake again where there is nothing to mix) and
     ``freda_deferred`` tells the ``BatchFreDA`` batch augment what to mix
-    (``dict(radius, mask_shape)``, or None); only geometric transforms may
-    follow (``check_later_transforms``).
+    (the mask settings, see ``mask_args``, or None); only geometric
+    transforms may follow (``check_later_transforms``).
 
     A fake without ``pair_path`` passes through unchanged (counted in
     ``num_unpaired``, warned once); a pair of another size is resized to the
@@ -65,6 +69,8 @@ class FreqAugment(BaseTransform):
         mask_shape: ``'circle'`` or ``'square'`` low-pass region.
         radius_ratio: mask radius relative to the Nyquist frequency (see
             ``freda_mask``), or a ``(low, high)`` range sampled per image.
+            The cycles it keeps grow with the image size; prefer ``band``.
+            Neither set: 0.1. Not with ``band``.
         prob: chance to apply to an eligible fake.
         apply_to: ``'easy'`` (fakes the sampler marked ``qc_easy``) or
             ``'all_fakes'``.
@@ -74,15 +80,28 @@ class FreqAugment(BaseTransform):
             [dict(type='BatchFreDA')]``; for pipelines with geometric
             augmentations only, and it spares the workers the FFTs).
         backend_args: passed to ``read_image`` for the pair.
+        band: mask radius in cycles per image side (per face, on face
+            crops), or a ``(low, high)`` range sampled per image: the same
+            content at any resolution. It becomes ``radius_ratio = band /
+            (min(H, W) / 2)`` at the size of the image mixed (see
+            ``band_to_ratio``). Not with ``radius_ratio``.
+        mask_edge: ``'hard'`` (a bin is in or out) or ``'cosine'`` (a
+            raised-cosine taper ``edge_width`` wide, centred on the radius).
+        edge_width: the taper's width for ``'cosine'``, in the radius's
+            unit (cycles per side with ``band``, Nyquist ratio with
+            ``radius_ratio``).
     """
 
     def __init__(self,
                  mask_shape: str = 'circle',
-                 radius_ratio: Union[float, Sequence[float]] = 0.1,
+                 radius_ratio: Union[float, Sequence[float], None] = None,
                  prob: float = 1.0,
                  apply_to: str = 'easy',
                  mix_in: str = 'pipeline',
-                 backend_args: Optional[dict] = None) -> None:
+                 backend_args: Optional[dict] = None,
+                 band: Union[float, Sequence[float], None] = None,
+                 mask_edge: str = 'hard',
+                 edge_width: Optional[float] = None) -> None:
         if mask_shape not in MASK_SHAPES:
             raise ValueError(f'mask_shape must be one of {MASK_SHAPES}, '
                              f'got {mask_shape!r}')
@@ -94,17 +113,33 @@ class FreqAugment(BaseTransform):
                 f'mix_in must be one of {_MIX_IN}, got {mix_in!r}')
         if not 0.0 <= prob <= 1.0:
             raise ValueError(f'prob must be in [0, 1], got {prob}')
-        if isinstance(radius_ratio, (int, float)):
-            radius_range = (float(radius_ratio), float(radius_ratio))
-        else:
-            radius_range = tuple(float(r) for r in radius_ratio)
-            if len(radius_range) != 2 or radius_range[0] > radius_range[1]:
-                raise ValueError('radius_ratio must be a number or a (low, '
-                                 f'high) pair, got {radius_ratio!r}')
-        if radius_range[0] < 0:
-            raise ValueError(f'radius_ratio must be >= 0, got {radius_ratio}')
+        if radius_ratio is not None and band is not None:
+            raise ValueError(
+                f'set band (cycles per face) or radius_ratio (fraction of '
+                f'Nyquist, the older setting), not both: got band={band!r} '
+                f'and radius_ratio={radius_ratio!r}')
+        if mask_edge not in MASK_EDGES:
+            raise ValueError(f'mask_edge must be one of {MASK_EDGES}, got '
+                             f'{mask_edge!r}')
+        if mask_edge == 'cosine' and not (edge_width or 0) > 0:
+            raise ValueError('mask_edge=\'cosine\' needs edge_width > 0, '
+                             f'got {edge_width!r}')
+        if mask_edge == 'hard' and edge_width is not None:
+            raise ValueError(f'edge_width={edge_width!r} needs mask_edge='
+                             '\'cosine\' (a hard mask has no taper)')
         self.mask_shape = mask_shape
-        self.radius_range: Tuple[float, float] = radius_range
+        #: the radius setting in its own unit: ``'band'`` or ``'radius'``
+        self._unit = 'band' if band is not None else 'radius'
+        self.band_range: Optional[Tuple[float, float]] = None
+        self.radius_range: Optional[Tuple[float, float]] = None
+        if band is not None:
+            self.band_range = self._range('band', band)
+        else:
+            self.radius_range = self._range(
+                'radius_ratio', _DEFAULT_RADIUS_RATIO
+                if radius_ratio is None else radius_ratio)
+        self.mask_edge = mask_edge
+        self.edge_width = edge_width
         self.prob = prob
         self.apply_to = apply_to
         self.mix_in = mix_in
@@ -136,9 +171,34 @@ class FreqAugment(BaseTransform):
                     f'freda_pair_safe = True) may come between. Move {name} '
                     'before FreqAugment or use mix_in=\'pipeline\'')
 
+    @staticmethod
+    def _range(name: str, value) -> Tuple[float, float]:
+        if isinstance(value, (int, float)):
+            low_high = (float(value), float(value))
+        else:
+            low_high = tuple(float(r) for r in value)
+            if len(low_high) != 2 or low_high[0] > low_high[1]:
+                raise ValueError(f'{name} must be a number or a (low, high) '
+                                 f'pair, got {value!r}')
+        if low_high[0] < 0:
+            raise ValueError(f'{name} must be >= 0, got {value!r}')
+        return low_high
+
     def _sample_radius(self) -> float:
-        low, high = self.radius_range
+        """One image's radius, in the unit of the setting (``band`` or
+        ``radius_ratio``)."""
+        low, high = self.band_range or self.radius_range
         return low if low == high else float(np.random.uniform(low, high))
+
+    def _settings(self) -> dict:
+        """One image's mask settings (see ``mask_args``), as
+        ``freda_deferred`` carries them."""
+        settings = {self._unit: self._sample_radius(),
+                    'mask_shape': self.mask_shape}
+        if self.mask_edge != 'hard':
+            settings.update(mask_edge=self.mask_edge,
+                            edge_width=self.edge_width)
+        return settings
 
     def _load_pair(self, path: str, shape: tuple) -> np.ndarray:
         real = read_image(path, backend_args=self.backend_args)
@@ -190,14 +250,14 @@ class FreqAugment(BaseTransform):
             raise ValueError(f'FreqAugment needs an H x W x C image, got '
                              f'{fake.shape} for {results.get("img_path")}')
         real = self._load_pair(pair_path, fake.shape)
-        radius = self._sample_radius()
+        settings = self._settings()
         results['freda_applied'] = True
         if deferred:
-            results[STACKED_PAIR_KEY] = dict(
-                radius=radius, mask_shape=self.mask_shape)
+            results[STACKED_PAIR_KEY] = settings
             return self._stack(results, real.astype(fake.dtype, copy=False))
         height, width = fake.shape[:2]
-        mask = self._masks.get(height, width, radius, self.mask_shape)
+        mask = self._masks.get(height, width,
+                               **mask_args(settings, height, width))
         results['img'] = freda_image(fake, real, mask)
         return results
 
@@ -214,6 +274,11 @@ class FreqAugment(BaseTransform):
         return results
 
     def __repr__(self) -> str:
+        radius = (f'band={self.band_range}' if self.band_range else
+                  f'radius_ratio={self.radius_range}')
+        edge = f'mask_edge={self.mask_edge!r}'
+        if self.edge_width is not None:
+            edge += f', edge_width={self.edge_width}'
         return (f'{self.__class__.__name__}(mask_shape={self.mask_shape!r}, '
-                f'radius_ratio={self.radius_range}, prob={self.prob}, '
+                f'{radius}, {edge}, prob={self.prob}, '
                 f'apply_to={self.apply_to!r}, mix_in={self.mix_in!r})')

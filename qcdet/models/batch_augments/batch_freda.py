@@ -11,6 +11,7 @@ from qcdet.utils.freda import (
     STACKED_PAIR_KEY,
     MaskCache,
     freda,
+    mask_args,
     to_pixel_range,
 )
 
@@ -25,7 +26,9 @@ class BatchFreDA:
     Each fake whose ``freda_deferred`` is set gets its pair's low
     frequencies in one batched FFT, rounded and clipped as ``FreqAugment``
     does in the pipeline; the others keep their own channels. It sees pixel
-    values, before the data preprocessor normalises.
+    values, before the data preprocessor normalises. A ``band`` converts to
+    the Nyquist ratio at the batch's size (after the geometric transforms),
+    so a resize keeps the cycles per face it mixes.
 
     Use it with ``FreqAugment(mix_in='preprocessor')`` in the pipeline and
     ``data_preprocessor=dict(batch_augments=[dict(type='BatchFreDA')])``.
@@ -82,8 +85,9 @@ class BatchFreDA:
             return images
         height, width = images.shape[-2:]
         masks = [
-            self._masks.get(height, width, deferred[i]['radius'],
-                            deferred[i]['mask_shape'], device) for i in todo
+            self._masks.get(height, width, device=device,
+                            **mask_args(deferred[i], height, width))
+            for i in todo
         ]
         ncols = max(m.shape[-1] for m in masks)
         masks = torch.stack(

@@ -17,11 +17,12 @@ def with_batch_freda():
 
 
 # ------------------------------------------- FreDA deferred to the batch
-def _freda_batch(tmp_path, mix_in, radius_ratio, dtype=np.uint8):
-    """Packed and collated samples of FreqAugment(mix_in): two easy fakes,
-    a hard fake and a real, each with its own paired real on disk."""
+def _freda_batch(tmp_path, mix_in, dtype=np.uint8, **freda_args):
+    """Packed and collated samples of FreqAugment(mix_in, **freda_args):
+    two easy fakes, a hard fake and a real, each with its own paired real on
+    disk."""
     rng = np.random.default_rng(0)
-    freda = FreqAugment(radius_ratio=radius_ratio, mix_in=mix_in)
+    freda = FreqAugment(mix_in=mix_in, **freda_args)
     pack = PackDeepfakeInputs()
     np.random.seed(1)  # the radius draws, alike in both modes
     items = []
@@ -37,17 +38,24 @@ def _freda_batch(tmp_path, mix_in, radius_ratio, dtype=np.uint8):
     return default_collate(items)
 
 
-@pytest.mark.parametrize('radius_ratio', [0.3, (0.1, 0.6)])
+@pytest.mark.parametrize('freda_args', [
+    dict(radius_ratio=0.3),
+    dict(radius_ratio=(0.1, 0.6)),
+    dict(radius_ratio=0.3, mask_edge='cosine', edge_width=0.15),
+    dict(band=(2, 12), mask_edge='cosine', edge_width=3),
+    dict(band=5, mask_shape='square'),
+])
 @pytest.mark.parametrize('dtype', [np.uint8, np.float32])
-def test_deferred_freda_equals_freda_in_the_pipeline(tmp_path, radius_ratio,
+def test_deferred_freda_equals_freda_in_the_pipeline(tmp_path, freda_args,
                                                      dtype):
     """The batched mix gives the images the per-image mix in the pipeline
-    gives (each with its own sampled radius), rounded alike up to float
-    ties; hard fakes and reals come out untouched, pairs dropped."""
+    gives (each with its own sampled radius, hard or soft edge), rounded
+    alike up to float ties; hard fakes and reals come out untouched, pairs
+    dropped."""
     piped = DeepfakeDataPreprocessor()(
-        _freda_batch(tmp_path, 'pipeline', radius_ratio, dtype),
+        _freda_batch(tmp_path, 'pipeline', dtype, **freda_args),
         training=True)['inputs']
-    batch = _freda_batch(tmp_path, 'preprocessor', radius_ratio, dtype)
+    batch = _freda_batch(tmp_path, 'preprocessor', dtype, **freda_args)
     assert batch['inputs'].shape == (4, 6, 32, 40)
     deferred = with_batch_freda()(batch, training=True)['inputs']
     assert deferred.shape == piped.shape == (4, 3, 32, 40)
@@ -64,7 +72,7 @@ def test_deferred_freda_equals_freda_in_the_pipeline(tmp_path, radius_ratio,
 
 def test_deferred_freda_rejects_odd_channels_and_mixed_batches(tmp_path):
     preprocessor = with_batch_freda()
-    batch = _freda_batch(tmp_path, 'preprocessor', 0.3)
+    batch = _freda_batch(tmp_path, 'preprocessor', radius_ratio=0.3)
     odd = dict(inputs=batch['inputs'][:, :5],
                data_samples=batch['data_samples'])
     with pytest.raises(ValueError, match='even number of channels'):
@@ -75,12 +83,30 @@ def test_deferred_freda_rejects_odd_channels_and_mixed_batches(tmp_path):
         preprocessor(mixed, training=True)
 
 
+def test_band_converts_at_the_batch_size():
+    """A band counts cycles of the image BatchFreDA mixes (after a
+    resize): at 64 px band=8 is radius 0.25, at 32 px 0.5, and a soft
+    edge's width converts alike."""
+    rng = np.random.default_rng(3)
+    inputs = torch.from_numpy(
+        rng.integers(0, 256, (1, 6, 64, 64), dtype=np.uint8))
+    freda = BatchFreDA()
+    for size in (64, 32):
+        batch = inputs[..., :size, :size].contiguous()
+        # clones: with one image, mix writes into its input's channels
+        by_band = freda.mix(batch.clone(), [dict(
+            band=8, mask_shape='circle', mask_edge='cosine', edge_width=2)])
+        by_ratio = freda.mix(batch.clone(), [dict(
+            radius=16 / size, mask_shape='circle', mask_edge='cosine',
+            edge_width=4 / size)])
+        assert torch.equal(by_band, by_ratio)
+        assert not torch.equal(by_band, batch[:, :3])
 
 
 def test_mixed_pairs_are_consumed(tmp_path):
     """The pair channels and the key go once mixed, so nothing downstream
     mistakes the batch for one still carrying pairs."""
-    batch = _freda_batch(tmp_path, 'preprocessor', 0.3)
+    batch = _freda_batch(tmp_path, 'preprocessor', radius_ratio=0.3)
     out = with_batch_freda()(batch, training=True)
     assert all('freda_deferred' not in s for s in out['data_samples'])
     assert [bool(s.freda_applied) for s in out['data_samples']] == [
@@ -91,7 +117,7 @@ def test_stacked_pairs_without_batch_freda_are_refused(tmp_path):
     """Stacked pairs reaching the model unmixed (no BatchFreDA configured,
     or such a pipeline outside training) fail with the fix, not in the
     backbone's first convolution."""
-    batch = _freda_batch(tmp_path, 'preprocessor', 0.3)
+    batch = _freda_batch(tmp_path, 'preprocessor', radius_ratio=0.3)
     with pytest.raises(ValueError, match="add dict.type='BatchFreDA'"):
         DeepfakeDataPreprocessor()(batch, training=True)
     with pytest.raises(ValueError, match='runs while training only'):
@@ -99,7 +125,7 @@ def test_stacked_pairs_without_batch_freda_are_refused(tmp_path):
 
 
 def test_batch_freda_without_stacked_pairs_is_refused(tmp_path):
-    batch = _freda_batch(tmp_path, 'pipeline', 0.3)
+    batch = _freda_batch(tmp_path, 'pipeline', radius_ratio=0.3)
     with pytest.raises(ValueError, match='without stacked FreDA pairs'):
         with_batch_freda()(batch, training=True)
     with pytest.raises(ValueError, match='without stacked FreDA pairs'):
