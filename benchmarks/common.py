@@ -58,18 +58,17 @@ def make_config(config: str, seed: int, work_dir: str, epochs: int, num_workers:
 QUALITY_TERCILES = ('low', 'mid', 'high')
 
 
-def auc_by_quality(predictions: str, cfg: Config) -> dict:
+def auc_by_quality(predictions: str, dataset: dict) -> dict:
     """Frame AUC of every real against the held-out fakes of each true-quality tercile (q < 1/3, < 2/3, rest):
-    where the detector generalises, on crude or on realistic fakes."""
+    where the detector generalises, on crude or on realistic fakes. ``dataset``: the tested dataset config."""
     from sklearn.metrics import roc_auc_score
-    dataset = cfg.test_dataloader.dataset
-    records = load_annotation(osp.join(dataset.data_root, dataset.ann_file))['data_list']
+    records = load_annotation(osp.join(dataset['data_root'], dataset['ann_file']))['data_list']
     quality = {r['img_path']: r.get('true_quality') for r in records}
     with open(predictions, 'rb') as f:
         samples = pickle.load(f)
     scores, labels, terciles = [], [], []
     for sample in samples:
-        q = quality[osp.relpath(sample['img_path'], dataset.data_root)]
+        q = quality[osp.relpath(sample['img_path'], dataset['data_root'])]
         scores.append(float(sample['pred_score'][1]))
         labels.append(int(sample['gt_label']))
         terciles.append(None if q is None else QUALITY_TERCILES[min(int(q * 3), 2)])
@@ -92,21 +91,38 @@ def fake_exposure(work_dir: str) -> dict:
     return dict(fake_visits=visits, freda_visits=freda)
 
 
-def run_one(result_path: str, cfg: Config, **info) -> dict:
-    """Trains ``cfg``, tests its last epoch and stores the metrics; reuses a stored result."""
+def run_one(result_path: str, cfg: Config, tests: dict = None, **info) -> dict:
+    """Trains ``cfg``, tests its last epoch and stores the metrics; reuses a stored result.
+
+    ``tests``: ``{name: ann_file}`` (under the test dataset's ``data_root``) to test the one trained model on
+    several sets; the result then holds ``tests: {name: metrics}``, else the metrics of the config's test set.
+    """
     if osp.exists(result_path):
         with open(result_path) as f:
             return json.load(f)
     start = time.time()
-    predictions = osp.join(cfg.work_dir, 'test_predictions.pkl')
-    cfg.test_evaluator = [cfg.test_evaluator, dict(type='DumpResults', out_file_path=predictions)]
     runner = Runner.from_cfg(cfg)
     runner.train()
-    metrics = runner.test()
+    test_dataset = dict(cfg.test_dataloader.dataset)
+    named = tests or {None: test_dataset['ann_file']}
+    metrics_of = {}
+    for name, ann_file in named.items():
+        predictions = osp.join(cfg.work_dir, f'test_predictions_{name}.pkl')
+        dataset = dict(test_dataset, ann_file=ann_file)
+        runner._test_loop = None
+        runner._test_dataloader = dict(cfg.test_dataloader, dataset=dataset)
+        runner._test_evaluator = [cfg.test_evaluator, dict(type='DumpResults', out_file_path=predictions)]
+        runner._test_loop = runner.build_test_loop(dict(cfg.get('test_cfg') or dict()))
+        metrics = runner.test_loop.run()
+        metrics_of[name] = dict(frame_auc=float(metrics['frame_auc']), video_auc=float(metrics['video_auc']),
+                                num_frames=int(metrics['num_frames']), num_videos=int(metrics['num_videos']),
+                                frame_auc_by_quality=auc_by_quality(predictions, dataset))
     result = dict(info, epochs=cfg.train_cfg.max_epochs, seconds=round(time.time() - start, 1),
-                  frame_auc=float(metrics['frame_auc']), video_auc=float(metrics['video_auc']),
-                  num_frames=int(metrics['num_frames']), num_videos=int(metrics['num_videos']),
-                  frame_auc_by_quality=auc_by_quality(predictions, cfg), **fake_exposure(cfg.work_dir))
+                  **fake_exposure(cfg.work_dir))
+    if tests:
+        result['tests'] = metrics_of
+    else:
+        result.update(metrics_of[None])
     os.makedirs(osp.dirname(result_path), exist_ok=True)
     with open(result_path, 'w') as f:
         json.dump(result, f, indent=1)

@@ -23,15 +23,15 @@ def test_print_config_merges_bases_and_overrides(cli):
     changed = cli.run([
         cli.python, 'tools/misc/print_config.py', 'configs/qc_demo.py',
         '--cfg-options', 'train_cfg.max_epochs=7',
-        'train_dataloader.sampler.temperature=0.25'
+        'train_dataloader.sampler.beta_end=2.5'
     ])
     # from the _base_ files: the model, the QC sampler and hook
     for text in (plain, changed):
         assert "model_name='mobilenetv3_small_050'" in text
         assert "type='QualityScoreHook'" in text
         assert "ann_file='annotations/train_static.json'" in text
-    assert 'max_epochs=12' in plain and 'temperature=0.5' in plain
-    assert 'max_epochs=7' in changed and 'temperature=0.25' in changed
+    assert 'max_epochs=12' in plain and 'beta_end=1.0' in plain
+    assert 'max_epochs=7' in changed and 'beta_end=2.5' in changed
     assert 'max_epochs=12' not in changed
 
 

@@ -68,12 +68,15 @@ def test_loss_mode_returns_scalars_and_feedback(detector):
         assert value.shape == (4, )
     assert torch.isclose(feedback['loss'].mean(), out['loss'].detach())
 
-    # FreDA'd inputs are flagged from the metainfo (freda_applied, else the
-    # sampler's qc_easy), so the score hook can leave them out
+    # FreDA'd inputs are flagged from what FreqAugment did (freda_applied),
+    # not from the sampler's plan (qc_easy: an unpaired easy fake stays
+    # raw), so the score hook leaves exactly them out
     data['data_samples'][1].set_metainfo(dict(freda_applied=True))
-    data['data_samples'][2].set_metainfo(dict(qc_easy=True))
+    data['data_samples'][2].set_metainfo(dict(qc_easy=True,
+                                              freda_applied=False))
+    data['data_samples'][3].set_metainfo(dict(qc_easy=True))
     detector(**data, mode='loss')
-    assert detector.train_feedback['freda'].tolist() == [False, True, True,
+    assert detector.train_feedback['freda'].tolist() == [False, True, False,
                                                          False]
 
     predictions = detector(**data, mode='predict')
