@@ -45,7 +45,7 @@ def test_same_family_names_in_both_benchmarks():
         FORGERY_FAMILIES_V2)
     assert families_for('v2') is FORGERY_FAMILIES_V2
     with pytest.raises(KeyError, match='unknown benchmark'):
-        families_for('v3')
+        families_for('v9')
 
 
 def test_v2_generates_with_the_v1_reals(tmp_path):

@@ -152,6 +152,10 @@ class Frame:
     identity: Identity
     pose: Pose
     noise_sigma: float
+    # H×W×3 float32: ``clean`` plus the sensor noise, before ``image`` rounds
+    # it; benchmark v3 adds its fakes' deltas here so that a fake's rounding
+    # error is as random as its real's (no staircase from a smooth delta)
+    noisy: Optional[np.ndarray] = None
 
     @property
     def size(self) -> int:
@@ -598,21 +602,32 @@ def render_frame(identity: Identity,
         for i, name in enumerate(('face', 'inner', 'eyes', 'mouth'))
     }
     masks['head'] = np.ascontiguousarray(alpha[..., 0])
-    image = add_sensor_noise(clean, noise_sigma, rng)
-    return Frame(image=image,
+    noisy = _with_sensor_noise(clean, noise_sigma, rng)
+    return Frame(image=_quantise(noisy),
                  clean=clean,
                  masks=masks,
                  background=background,
                  identity=identity,
                  pose=pose,
-                 noise_sigma=float(noise_sigma))
+                 noise_sigma=float(noise_sigma),
+                 noisy=noisy)
+
+
+def _with_sensor_noise(clean: np.ndarray, sigma: float,
+                       rng: Optional[np.random.Generator]) -> np.ndarray:
+    """``clean`` plus white Gaussian noise, still float32."""
+    if sigma > 0:
+        if rng is None:
+            raise ValueError('add_sensor_noise: noise_sigma > 0 needs an rng')
+        clean = clean + rng.normal(0, sigma, clean.shape).astype(np.float32)
+    return clean
+
+
+def _quantise(image: np.ndarray) -> np.ndarray:
+    return np.clip(np.rint(image), 0, 255).astype(np.uint8)
 
 
 def add_sensor_noise(clean: np.ndarray, sigma: float,
                      rng: Optional[np.random.Generator]) -> np.ndarray:
     """Adds white Gaussian noise (in 0..255 units) and quantises to uint8."""
-    if sigma > 0:
-        if rng is None:
-            raise ValueError('add_sensor_noise: noise_sigma > 0 needs an rng')
-        clean = clean + rng.normal(0, sigma, clean.shape).astype(np.float32)
-    return np.clip(np.rint(clean), 0, 255).astype(np.uint8)
+    return _quantise(_with_sensor_noise(clean, sigma, rng))

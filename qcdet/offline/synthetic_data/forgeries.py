@@ -19,7 +19,7 @@ strength. Lengths are given for 64 px images and scaled with the image size.
 Two benchmarks share the family names: v1 (``FORGERY_FAMILIES``, fine traces
 only) and v2
 (``FORGERY_FAMILIES_V2``: the same fakes plus coarse, low-frequency cues, see
-``CoarseCues``).
+``CoarseCues``). Benchmark v3 has families of its own (``forgeries_v3``).
 """
 import dataclasses
 from typing import Dict, Optional, Sequence
@@ -34,6 +34,14 @@ from .faces import (
     render_frame,
     sample_identity,
 )
+from .family_base import (
+    ForgeryFamily,
+    _feather,
+    _level,
+    _smooth_field,
+    _unit,
+)
+from .forgeries_v3 import FORGERY_FAMILIES_V3
 
 __all__ = [
     'ForgeryFamily', 'BlendSwap', 'WarpReenact', 'Upsample', 'TextureNoise',
@@ -41,25 +49,6 @@ __all__ = [
     'UpsampleV2', 'TextureNoiseV2', 'FORGERY_FAMILIES_V2', 'BENCHMARKS',
     'families_for', 'make_fake'
 ]
-
-
-def _level(q: float) -> float:
-    if not 0 <= q <= 1:
-        raise ValueError(f'forgery quality q must be in [0, 1], got {q}')
-    return 1. - float(q)
-
-
-def _feather(mask: np.ndarray, sigma_px: float) -> np.ndarray:
-    """Softens a region mask; a larger sigma hides the seam better."""
-    if sigma_px <= 0:
-        return mask
-    return np.clip(cv2.GaussianBlur(mask, (0, 0), sigma_px), 0, 1)
-
-
-def _smooth_field(grid: np.ndarray, size: int) -> np.ndarray:
-    """A coarse random grid (a few cells per side) interpolated to a smooth
-    ``size``×``size`` field."""
-    return cv2.resize(grid, (size, size), interpolation=cv2.INTER_CUBIC)
 
 
 def _composite(real: np.ndarray, manipulated: np.ndarray,
@@ -70,26 +59,6 @@ def _composite(real: np.ndarray, manipulated: np.ndarray,
     out = real.astype(np.float32) * (1 - m) + manipulated.astype(
         np.float32) * m
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
-
-
-class ForgeryFamily:
-    """One way of making a fake from a real frame; subclasses set ``name`` and
-    implement both methods."""
-    name = ''
-
-    def sample_params(
-        self,
-        rng: np.random.Generator,
-        target: Identity,
-        donors: Sequence[Identity] = ()) -> Dict:
-        """Per-video choices that do not depend on q."""
-        return {}
-
-    def apply(self, frame: Frame, q: float, params: Dict,
-              rng: np.random.Generator) -> np.ndarray:
-        """Returns the fake image (H×W×3 uint8 BGR), aligned with
-        ``frame.image``."""
-        raise NotImplementedError
 
 
 class BlendSwap(ForgeryFamily):
@@ -268,11 +237,6 @@ def _ramp(size: int, angle: float) -> np.ndarray:
                                                         abs(np.sin(angle)))
 
 
-def _unit(rng: np.random.Generator, n: int = 3) -> np.ndarray:
-    direction = rng.normal(0, 1, n)
-    return direction / (np.linalg.norm(direction) + 1e-6)
-
-
 class CoarseCues:
     """Benchmark v2: a family's fake plus family-specific *coarse* cues
     (colour, illumination, shape, seams).
@@ -409,12 +373,16 @@ FORGERY_FAMILIES_V2 = {
     for family in (BlendSwapV2(), WarpReenactV2(), UpsampleV2(),
                    TextureNoiseV2())
 }
-BENCHMARKS = {'v1': FORGERY_FAMILIES, 'v2': FORGERY_FAMILIES_V2}
+BENCHMARKS = {
+    'v1': FORGERY_FAMILIES,
+    'v2': FORGERY_FAMILIES_V2,
+    'v3': FORGERY_FAMILIES_V3
+}
 
 
 def families_for(benchmark: str) -> Dict[str, ForgeryFamily]:
-    """The forgery families of a benchmark ('v1' or 'v2'; same names, same
-    order)."""
+    """The forgery families of a benchmark: 'v1' and 'v2' (same names, same
+    order), or 'v3' (its own six, see ``forgeries_v3``)."""
     if benchmark not in BENCHMARKS:
         raise KeyError(
             f'unknown benchmark {benchmark!r}; known: {sorted(BENCHMARKS)}')
@@ -427,9 +395,17 @@ def make_fake(family: str,
               seed: int = 0,
               params: Optional[Dict] = None,
               donors: Sequence[Identity] = (),
-              benchmark: str = 'v1') -> np.ndarray:
+              benchmark: str = 'v1',
+              without_shortcuts: bool = False) -> np.ndarray:
     """Fakes one frame with a named family; with the same ``seed`` only ``q``
-    changes the result."""
+    changes the result.
+
+    v3 fakes come before the codec, and ``without_shortcuts`` gives v3's
+    oracle fake (the same fake minus its low-frequency shortcut).
+    """
+    if without_shortcuts and benchmark != 'v3':
+        raise ValueError('without_shortcuts needs benchmark v3, got '
+                         f'{benchmark!r}')
     families = families_for(benchmark)
     if family not in families:
         raise KeyError(
@@ -438,4 +414,6 @@ def make_fake(family: str,
     if params is None:
         params = impl.sample_params(np.random.default_rng([seed, 0]),
                                     frame.identity, donors)
-    return impl.apply(frame, q, params, np.random.default_rng([seed, 1]))
+    extra = dict(shortcuts=False) if without_shortcuts else {}
+    return impl.apply(frame, q, params, np.random.default_rng([seed, 1]),
+                      **extra)

@@ -26,6 +26,7 @@ from qcdet.utils.atomic_files import write_json_atomic
 from qcdet.utils.dataset_names import SPLITS
 from qcdet.utils.worker_pool import worker_context
 
+from . import forgeries_v3
 from .faces import (
     Identity,
     render_background,
@@ -34,6 +35,13 @@ from .faces import (
     sample_poses,
 )
 from .forgeries import families_for
+from .forgeries_v3 import (
+    V3_CONTROLS,
+    V3_HELD_OUT,
+    V3_TRAIN_FAMILIES,
+    jpeg_roundtrip,
+    sample_codec_quality,
+)
 
 __all__ = [
     'generate_demo_dataset', 'split_identities', 'format_summary', 'SPLITS'
@@ -43,7 +51,8 @@ DATASET_NAME = 'demo'
 MARKER_FILE = '.qcdet_demo_data'
 _OWNED_DIRS = ('real', 'fake', 'annotations')
 # independent random streams
-_IDENTITY_STREAM, _SPLIT_STREAM, _VIDEO_STREAM, _FAKE_STREAM = range(4)
+(_IDENTITY_STREAM, _SPLIT_STREAM, _VIDEO_STREAM, _FAKE_STREAM,
+ _CODEC_STREAM) = range(5)
 
 
 def identity_name(index: int) -> str:
@@ -84,6 +93,22 @@ def _make_video(job: Dict) -> List[Dict]:
     id_index, video_index = job['id_index'], job['video_index']
     identity: Identity = job['identity']
     video = f'{identity_name(id_index)}_v{video_index}'
+    v3 = job['benchmark'] == 'v3'
+    codec_quality = None
+    if v3:
+        # the parent's calibration, also in a fresh worker process
+        forgeries_v3.set_calibration(job['calibration'])
+        codec_quality = sample_codec_quality(
+            np.random.default_rng(
+                [seed, _CODEC_STREAM, id_index, video_index]))
+
+    def encode(image: np.ndarray) -> np.ndarray:
+        """v3's codec, the same for a real video and all its fakes."""
+        return jpeg_roundtrip(image, codec_quality) if v3 else image
+
+    def v3_keys() -> Dict:
+        return dict(codec_quality=codec_quality) if v3 else {}
+
     rng = np.random.default_rng([seed, _VIDEO_STREAM, id_index, video_index])
     poses = sample_poses(rng, job['frames_per_video'], size)
     noise_sigma = float(rng.uniform(2.0, 3.0))
@@ -96,7 +121,7 @@ def _make_video(job: Dict) -> List[Dict]:
     real_paths = []
     for frame_idx, frame in enumerate(frames):
         rel = f'real/{video}/{frame_idx:03d}.png'
-        _write_png(osp.join(out_dir, rel), frame.image)
+        _write_png(osp.join(out_dir, rel), encode(frame.image))
         real_paths.append(rel)
         records.append(
             dict(img_path=rel,
@@ -108,7 +133,8 @@ def _make_video(job: Dict) -> List[Dict]:
                  identity=identity_name(id_index),
                  pair_path=None,
                  static_quality=None,
-                 true_quality=None))
+                 true_quality=None,
+                 **v3_keys()))
     families = families_for(job['benchmark'])
     for method in job['families']:
         family = families[method]
@@ -116,11 +142,15 @@ def _make_video(job: Dict) -> List[Dict]:
         fake_rng = np.random.default_rng(
             [seed, _FAKE_STREAM, id_index, video_index, family_index])
         q = round(float(fake_rng.uniform(0, 1)), 4)
+        if getattr(family, 'fixed_quality', None) is not None:
+            q = family.fixed_quality  # drawn all the same: same streams
         params = family.sample_params(fake_rng, identity, job['donors'])
+        extra = dict(shortcuts=False) if job['without_shortcuts'] else {}
         for frame_idx, frame in enumerate(frames):
             rel = f'fake/{method}/{video}/{frame_idx:03d}.png'
-            _write_png(osp.join(out_dir, rel),
-                       family.apply(frame, q, params, fake_rng))
+            _write_png(
+                osp.join(out_dir, rel),
+                encode(family.apply(frame, q, params, fake_rng, **extra)))
             records.append(
                 dict(img_path=rel,
                      label=1,
@@ -131,7 +161,8 @@ def _make_video(job: Dict) -> List[Dict]:
                      identity=identity_name(id_index),
                      pair_path=real_paths[frame_idx],
                      static_quality=None,
-                     true_quality=q))
+                     true_quality=q,
+                     **v3_keys()))
     return records
 
 
@@ -164,7 +195,8 @@ def generate_demo_dataset(out_dir: str,
                           size: int = 64,
                           families: Optional[Sequence[str]] = None,
                           workers: int = 1,
-                          benchmark: str = 'v1') -> Dict:
+                          benchmark: str = 'v1',
+                          without_shortcuts: bool = False) -> Dict:
     """Generates the demo dataset into ``out_dir`` and returns a summary
     (counts per split and method).
 
@@ -175,7 +207,16 @@ def generate_demo_dataset(out_dir: str,
     cues; see ``CoarseCues``). v2's annotation metainfo says
     ``benchmark='v2'``; v1's carries no such key,
     so its files stay byte-identical to those written before v2 existed.
+
+    'v3' (``forgeries_v3``): family-specific smooth shortcuts over a weak
+    shared trace, every frame (real or fake) through a JPEG codec; its
+    records also carry ``codec_quality``. ``without_shortcuts=True`` (v3
+    only) writes the oracle dataset: the same bytes except that every
+    family's shortcut is zeroed (metainfo ``shortcuts: false``).
     """
+    if without_shortcuts and benchmark != 'v3':
+        raise ValueError('without_shortcuts needs benchmark v3, got '
+                         f'{benchmark!r}')
     known = families_for(benchmark)
     families = list(known) if families is None else list(families)
     unknown = [name for name in families if name not in known]
@@ -215,7 +256,9 @@ def generate_demo_dataset(out_dir: str,
                      identity=identities[id_index],
                      donors=donors,
                      families=families,
-                     benchmark=benchmark))
+                     benchmark=benchmark,
+                     without_shortcuts=without_shortcuts,
+                     calibration=forgeries_v3.calibration()))
     if workers > 1:
         with worker_context(__name__).Pool(workers,
                                            initializer=_init_worker) as pool:
@@ -230,6 +273,7 @@ def generate_demo_dataset(out_dir: str,
                    seed=seed,
                    size=size,
                    benchmark=benchmark,
+                   without_shortcuts=without_shortcuts,
                    families=families,
                    num_identities=num_identities,
                    videos_per_identity=videos_per_identity,
@@ -245,6 +289,13 @@ def generate_demo_dataset(out_dir: str,
                         methods=['real'] + families)
         if benchmark != 'v1':
             metainfo['benchmark'] = benchmark
+        if benchmark == 'v3':
+            metainfo.update(shortcuts=not without_shortcuts,
+                            codec='jpeg',
+                            roles=dict(train=list(V3_TRAIN_FAMILIES),
+                                       held_out=[V3_HELD_OUT],
+                                       controls=list(V3_CONTROLS)),
+                            calibration=forgeries_v3.calibration())
         path = osp.join(out_dir, 'annotations', f'{name}.json')
         write_json_atomic(path,
                            dict(metainfo=metainfo, data_list=data_lists[name]))
@@ -270,7 +321,9 @@ def format_summary(summary: Dict) -> str:
         f"demo dataset in {summary['out_dir']} "
         f"({summary['num_frames']} frames, "
         f"{summary['size']}x{summary['size']} px, "
-        f"benchmark {summary['benchmark']}, seed {summary['seed']}, "
+        f"benchmark {summary['benchmark']}"
+        f"{' without shortcuts' if summary.get('without_shortcuts') else ''}, "
+        f"seed {summary['seed']}, "
         f"{summary['seconds']} s)", 'split'.ljust(7) + 'ids'.rjust(5) +
         ''.join(m.rjust(width) for m in methods) + 'total'.rjust(8)
     ]
