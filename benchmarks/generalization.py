@@ -1,11 +1,15 @@
-"""Leave-one-forgery-family-out study on the embedded synthetic benchmark (``--benchmark v1|v2``).
+"""Generalisation study on the embedded synthetic benchmark (``--benchmark v1|v2|v3``).
 
-For every held-out family F: train on the real faces and the other families' fakes (train split), test on
-the test split's reals and F's fakes only (identities of the test split are never seen in training). Each
-variant is one config of the repo, so the study measures exactly what users run:
+v1 and v2 leave one forgery family out: for every held-out family F, train on the real faces and the other
+families' fakes (train split), test on the test split's reals and F's fakes only (identities of the test split
+are never seen in training). v3 trains once on its three training families and tests that model on the
+held-out realistic family and on the two control families (docs/demo_data.md); its headline is the frame AUC
+on the held-out family's fakes of the top true-quality tercile (the realistic ones). Each variant is one config
+of the repo, so the study measures exactly what users run:
 
   baseline      configs/baseline_demo.py
   qc            configs/qc_demo.py                         (static SSIM + dynamic FQS, FreDA, pacing)
+  freda_all     configs/baseline_demo.py + FreDA on every fake (the diagnostic; sweep its band with overrides)
   qc_routing    configs/qc_ablations/qc_demo_routing.py    (the earlier reading: every fake once, hard share paced)
   qc_selection  configs/qc_ablations/qc_demo_selection.py  (the earlier reading: a fixed preference for realistic fakes)
   static_only   configs/qc_ablations/qc_demo_static_only.py
@@ -30,7 +34,8 @@ quality).
 
 Ends with ``name: value`` lines: ``<variant>_frame_auc`` / ``<variant>_video_auc`` means, the paired
 differences to the baseline of every variant, and last ``qc_minus_baseline_auc: MEAN ± SD (95% CI [LO, HI],
-N pairs)`` (frame AUC on the held-out family, paired by family and seed; Student t interval).
+N pairs)`` (frame AUC on the held-out family, paired by family and seed; v3: on the held-out family's
+top-tercile fakes, paired by seed; Student t interval).
 
     python benchmarks/generalization.py --benchmark v2 --data-seed 1 --seeds 0 1 2 3 4 5 6 7 8 9 --jobs 2
     python benchmarks/generalization.py --seeds 0 --epochs 1 --num-identities 10 --variants baseline qc
@@ -53,11 +58,18 @@ from scipy import stats
 
 from common import QUALITY_TERCILES, format_table, make_config, mean_std, paired_difference, print_name_values, run_one  # noqa: E402
 from qcdet.offline.static_quality import evaluator_config, score_annotation  # noqa: E402
-from qcdet.offline.synthetic_data import FORGERY_FAMILIES, generate_demo_dataset  # noqa: E402
+from qcdet.offline.synthetic_data import (  # noqa: E402
+    FORGERY_FAMILIES,
+    V3_CONTROLS,
+    V3_HELD_OUT,
+    V3_TRAIN_FAMILIES,
+    generate_demo_dataset,
+)
 
 VARIANTS = {
     'baseline': 'configs/baseline_demo.py',
     'qc': 'configs/qc_demo.py',
+    'freda_all': 'configs/baseline_demo.py',
     'qc_routing': 'configs/qc_ablations/qc_demo_routing.py',
     'qc_selection': 'configs/qc_ablations/qc_demo_selection.py',
     'static_only': 'configs/qc_ablations/qc_demo_static_only.py',
@@ -68,7 +80,10 @@ VARIANTS = {
 }
 
 
-_ALIASES = {'sampler.': 'train_dataloader.sampler.', 'hook.': 'custom_hooks.0.'}
+#: options a variant always carries (before its own): FreDA on every fake of the baseline
+BUILT_IN_OPTIONS = {'freda_all': {'train_dataloader.dataset.pipeline.1.apply_to': 'all_fakes'}}
+_ALIASES = {'sampler.': 'train_dataloader.sampler.', 'hook.': 'custom_hooks.0.',
+            'freda.': 'train_dataloader.dataset.pipeline.1.'}
 
 
 def parse_variant(text: str) -> str:
@@ -82,7 +97,7 @@ def parse_variant(text: str) -> str:
 
 def variant_options(variant: str) -> dict:
     """``{'train_dataloader.sampler.temperature': 0.25, ...}`` from ``NAME:KEY=VALUE,...``."""
-    options = {}
+    options = dict(BUILT_IN_OPTIONS.get(variant.partition(':')[0], {}))
     # commas inside brackets belong to a value, e.g. pipeline.2.scale=(128,128)
     for item in filter(None, re.split(r',(?![^([]*[)\]])', variant.partition(':')[2])):
         key, sep, value = item.partition('=')
@@ -103,15 +118,16 @@ def variant_dir(variant: str) -> str:
     return re.sub(r'[^\w.=+-]+', '_', variant.replace(':', '__'))
 
 
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def build_parser(description: str) -> argparse.ArgumentParser:
+    """The study's options (``benchmark_validity.py`` shares them)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument('--out', default='work_dirs/generalization', help='data, runs and results go here')
     parser.add_argument('--variants', nargs='+', default=list(VARIANTS), type=parse_variant,
                         help=f'from {list(VARIANTS)}, each optionally NAME:KEY=VALUE,... (config overrides)')
-    parser.add_argument('--benchmark', default='v2', choices=['v1', 'v2'],
+    parser.add_argument('--benchmark', default='v2', choices=['v1', 'v2', 'v3'],
                         help='synthetic benchmark version (docs/demo_data.md)')
     parser.add_argument('--families', nargs='+', default=list(FORGERY_FAMILIES), choices=list(FORGERY_FAMILIES),
-                        help='families to hold out, one study cell each')
+                        help='v1/v2: families to hold out, one study cell each (v3 has one fixed cell)')
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2], help='training seeds')
     parser.add_argument('--epochs', type=int, default=4)
     parser.add_argument('--num-identities', type=int, default=120, help='60/20/20 %% train/val/test identities')
@@ -127,20 +143,29 @@ def parse_args(argv=None):
     parser.add_argument('--jobs', type=int, default=1,
                         help='runs in parallel, one single-threaded process each (2 suits a 2-core CPU)')
     parser.add_argument('--shard', help=argparse.SUPPRESS)  # "k/n": this process runs every n-th run from k
-    return parser.parse_args(argv)
+    return parser
 
 
-def prepare_data(args) -> str:
-    """Generates the demo data once and writes the train split's static scores (``--static-backend``)."""
-    root = osp.join(args.out, 'data')
+def parse_args(argv=None):
+    return build_parser(__doc__.splitlines()[0]).parse_args(argv)
+
+
+def prepare_data(args, without_shortcuts: bool = False) -> str:
+    """Generates the demo data once and writes the train split's static scores (``--static-backend``).
+
+    ``without_shortcuts`` (v3 only): the same data without the families' low-frequency shortcuts, in its own
+    folder (what ``benchmark_validity.py`` trains its oracle on)."""
+    root = osp.join(args.out, 'data_without_shortcuts' if without_shortcuts else 'data')
     meta = dict(seed=args.data_seed, num_identities=args.num_identities, frames_per_video=args.frames_per_video,
                 size=args.size, static_backend=args.static_backend, benchmark=args.benchmark)
+    extra = dict(without_shortcuts=True) if without_shortcuts else {}
+    meta.update(extra)
     meta_file = osp.join(root, 'study_data.json')
     if osp.exists(meta_file) and json.load(open(meta_file)) == meta:
         return root
     generate_demo_dataset(root, seed=args.data_seed, num_identities=args.num_identities, videos_per_identity=1,
                           frames_per_video=args.frames_per_video, size=args.size, workers=2,
-                          benchmark=args.benchmark)
+                          benchmark=args.benchmark, **extra)
     ann = osp.join(root, 'annotations')
     score_annotation(osp.join(ann, 'train.json'), osp.join(ann, 'train_static.json'),
                      evaluator_config(args.static_backend), workers=2, progress=False)
@@ -160,12 +185,56 @@ def write_split(root: str, src: str, dst: str, keep) -> str:
     return path
 
 
-def study_config(variant: str, root: str, family: str, seed: int, work_dir: str, args) -> Config:
+def study_cells(args) -> list:
+    """``(cell, train_families, test_families)``: v1/v2 one cell per held-out family, v3 one cell."""
+    if args.benchmark == 'v3':
+        return [('v3', list(V3_TRAIN_FAMILIES), [V3_HELD_OUT, *V3_CONTROLS])]
+    return [(family, [f for f in FORGERY_FAMILIES if f != family], [family]) for family in args.families]
+
+
+def write_study_splits(root: str, args) -> None:
+    """The train annotation of every cell and the test annotation of every tested family."""
+    os.makedirs(osp.join(root, 'annotations', 'study'), exist_ok=True)
+    for cell, train_families, test_families in study_cells(args):
+        write_split(root, 'train_static.json', train_file(cell),
+                    lambda r, keep=set(train_families) | {'real'}: r['method'] in keep
+                    and r['frame_idx'] < args.train_frames_per_video)
+        for family in test_families:
+            write_split(root, 'test.json', test_file(family), lambda r, f=family: r['method'] in ('real', f))
+
+
+def train_file(cell: str) -> str:
+    return f'study/train_no_{cell}.json' if cell != 'v3' else 'study/train_v3.json'
+
+
+def test_file(family: str) -> str:
+    return f'study/test_{family}.json'
+
+
+def study_config(variant: str, train_root: str, test_root: str, cell: str, seed: int, work_dir: str,
+                 args) -> Config:
     cfg = make_config(VARIANTS[variant.partition(':')[0]], seed, work_dir, args.epochs, args.num_workers,
-                      train=dict(data_root=root, ann_file=f'annotations/study/train_no_{family}.json'),
-                      test=dict(data_root=root, ann_file=f'annotations/study/test_{family}.json'))
+                      train=dict(data_root=train_root, ann_file=f'annotations/{train_file(cell)}'),
+                      test=dict(data_root=test_root, ann_file='annotations/test.json'))
     cfg.merge_from_dict(variant_options(variant), allow_list_keys=True)
     return cfg
+
+
+def run_cell(args, train_root: str, test_root: str, cell: str, test_families, variant: str, seed: int,
+             runs_dir: str = 'runs', work_dirs: str = 'work_dirs') -> list:
+    """Trains one variant and seed of a cell and tests it on each family; one record per tested family
+    (``held_out``), with the fake exposure of the training run."""
+    work_dir = osp.join(args.out, work_dirs, cell, variant_dir(variant), f'seed{seed}')
+    cfg = study_config(variant, train_root, test_root, cell, seed, work_dir, args)
+    tests = {family: f'annotations/{test_file(family)}' for family in test_families}
+    result = run_one(osp.join(args.out, runs_dir, cell, variant_dir(variant), f'seed{seed}.json'), cfg,
+                     tests=tests, variant=variant, cell=cell, seed=seed)
+    records = []
+    for family, metrics in result['tests'].items():
+        record = {k: v for k, v in result.items() if k != 'tests'}
+        record.update(metrics, held_out=family, frame_auc_high=metrics['frame_auc_by_quality']['high'])
+        records.append(record)
+    return records
 
 
 def quality_table(results, variants) -> list:
@@ -220,7 +289,7 @@ def main(argv=None):
     start = time.time()
     settings = dict(epochs=args.epochs, num_identities=args.num_identities, frames_per_video=args.frames_per_video,
                     train_frames_per_video=args.train_frames_per_video, size=args.size, data_seed=args.data_seed,
-                    static_backend=args.static_backend, model='mobilenetv3_small_050')
+                    static_backend=args.static_backend, model='mobilenetv3_small_050', benchmark=args.benchmark)
     settings_file = osp.join(args.out, 'runs', 'settings.json')
     if not args.shard:
         if osp.exists(settings_file) and json.load(open(settings_file)) != settings:
@@ -230,11 +299,8 @@ def main(argv=None):
         with open(settings_file, 'w') as f:
             json.dump(settings, f)
     root = prepare_data(args) if not args.shard else osp.join(args.out, 'data')
-    os.makedirs(osp.join(root, 'annotations', 'study'), exist_ok=True)
-    for family in args.families if not args.shard else []:
-        write_split(root, 'train_static.json', f'study/train_no_{family}.json',
-                    lambda r, f=family: r['method'] != f and r['frame_idx'] < args.train_frames_per_video)
-        write_split(root, 'test.json', f'study/test_{family}.json', lambda r, f=family: r['method'] in ('real', f))
+    if not args.shard:
+        write_study_splits(root, args)
 
     if args.jobs > 1 and not args.shard:
         argv = list(sys.argv[1:] if argv is None else argv)
@@ -245,61 +311,80 @@ def main(argv=None):
     shard, num_shards = map(int, args.shard.split('/')) if args.shard else (0, 1)
 
     results = []
-    cells = [(seed, family, variant) for seed in args.seeds for family in args.families for variant in args.variants]
-    total = len(cells)
-    for index, (seed, family, variant) in enumerate(cells):
+    runs = [(seed, cell, variant) for seed in args.seeds for cell in study_cells(args) for variant in args.variants]
+    for index, (seed, (cell, _, test_families), variant) in enumerate(runs):
         if index % num_shards == shard:
-            work_dir = osp.join(args.out, 'work_dirs', family, variant_dir(variant), f'seed{seed}')
-            cfg = study_config(variant, root, family, seed, work_dir, args)
-            result = run_one(osp.join(args.out, 'runs', family, variant_dir(variant), f'seed{seed}.json'), cfg,
-                             variant=variant, held_out=family, seed=seed)
-            results.append(result)
-            print(f'[{index + 1}/{total}] held out {family:13s} {variant} seed {seed}: '
-                  f"frame AUC {result['frame_auc']:.3f}  video AUC {result['video_auc']:.3f}  "
-                  f"({result['seconds']} s)", flush=True)
+            records = run_cell(args, root, root, cell, test_families, variant, seed)
+            results.extend(records)
+            scores = '  '.join(f"{r['held_out']} {r['frame_auc']:.3f}" for r in records)
+            print(f'[{index + 1}/{len(runs)}] {cell} {variant} seed {seed}: frame AUC {scores} '
+                  f"({records[0]['seconds']} s)", flush=True)
     if args.shard:
         return 0
 
+    tested = [family for _, _, families in study_cells(args) for family in families]
     settings = dict(settings, seeds=args.seeds)
     exposure = ['', 'Fake visits per run through FreDA (mean share over runs)', '| variant | FreDA share |',
                 '|---|---|']
     for variant in args.variants:
-        runs = [r for r in results if r['variant'] == variant and r.get('fake_visits')]
-        share = np.mean([r['freda_visits'] / r['fake_visits'] for r in runs]) if runs else 0.0
+        runs_of = [r for r in results if r['variant'] == variant and r.get('fake_visits')]
+        share = np.mean([r['freda_visits'] / r['fake_visits'] for r in runs_of]) if runs_of else 0.0
         exposure.append(f'| {variant} | {share:.3f} |')
-    with open(osp.join(root, 'annotations', 'study', f'train_no_{args.families[0]}.json')) as f:
+    with open(osp.join(root, 'annotations', train_file(study_cells(args)[0][0]))) as f:
         settings['train_frames_per_run'] = len(json.load(f)['data_list'])
-    report = [f"Settings: {json.dumps(settings)}", '', 'Frame AUC on the held-out family (mean ± std over seeds)',
-              format_table(results, 'frame_auc', args.variants, args.families), '',
-              'Video AUC on the held-out family (mean ± std over seeds)',
-              format_table(results, 'video_auc', args.variants, args.families)] + exposure + quality_table(
-                  results, args.variants)
+    label = 'tested family' if args.benchmark == 'v3' else 'held-out family'
+    report = [f"Settings: {json.dumps(settings)}", '', f'Frame AUC on the {label} (mean ± std over seeds)',
+              format_table(results, 'frame_auc', args.variants, tested, label), '',
+              f'Video AUC on the {label} (mean ± std over seeds)',
+              format_table(results, 'video_auc', args.variants, tested, label)]
+    if args.benchmark == 'v3':
+        report += ['', f'Frame AUC on the top true-quality tercile of each {label} (mean ± std over seeds)',
+                   format_table(results, 'frame_auc_high', args.variants, tested, label)]
+    primary = [r for r in results if args.benchmark != 'v3' or r['held_out'] == V3_HELD_OUT]
+    report += exposure + quality_table(primary, args.variants)
     print('\n'.join(report))
     with open(osp.join(args.out, 'results.md'), 'w') as f:
         f.write('\n'.join(report) + '\n')
     with open(osp.join(args.out, 'results.json'), 'w') as f:
         json.dump(dict(settings=settings, runs=results), f, indent=1)
 
-    lines = {}
-    for variant in args.variants:
-        for metric in ('frame_auc', 'video_auc'):
-            lines[f'{variant}_{metric}'] = f"{np.mean([r[metric] for r in results if r['variant'] == variant]):.4f}"
-    last = {}
-    if 'baseline' in args.variants:
-        for variant in args.variants:
-            if variant == 'baseline':
-                continue
-            prefix = 'qc' if variant == 'qc' else variant
-            for metric, suffix in (('video_auc', '_video_auc'), ('frame_auc', '_auc')):
-                name = f'{prefix}_minus_baseline{suffix}'
-                diffs = paired_difference(results, metric, variant)
-                lines[name + '_wins'] = f'{int((diffs > 0).sum())}/{len(diffs)}'
-                lines[name + '_by_seed'] = describe_difference(seed_level_difference(results, metric, variant))
-                (last if name == 'qc_minus_baseline_auc' else lines)[name] = describe_difference(diffs)
+    lines, last = difference_lines(results, args.variants, args.benchmark)
     print_name_values(lines, start)
     for name, value in last.items():  # the headline figure, last
         print(f'{name}: {value}')
     return 0
+
+
+def difference_lines(results, variants, benchmark):
+    """Per variant its means and paired differences to the baseline, as ``name: value`` lines; and the
+    headline ``qc_minus_baseline_auc`` apart (frame AUC on the held-out families; v3: on the held-out family's
+    top-tercile fakes)."""
+    if benchmark == 'v3':
+        primary = [r for r in results if r['held_out'] == V3_HELD_OUT]
+        figures = [(primary, 'frame_auc_high', '_auc'), (primary, 'frame_auc', '_auc_overall'),
+                   (primary, 'video_auc', '_video_auc')]
+        figures += [([r for r in results if r['held_out'] == c], 'frame_auc', f'_{c}_auc') for c in V3_CONTROLS]
+    else:
+        primary = results
+        figures = [(results, 'video_auc', '_video_auc'), (results, 'frame_auc', '_auc')]
+    lines, last = {}, {}
+    for variant in variants:
+        for metric in ('frame_auc', 'video_auc') + (('frame_auc_high', ) if benchmark == 'v3' else ()):
+            values = [r[metric] for r in primary if r['variant'] == variant and r[metric] is not None]
+            lines[f'{variant}_{metric}'] = f'{np.mean(values):.4f}'
+    if 'baseline' not in variants:
+        return lines, last
+    for variant in variants:
+        if variant == 'baseline':
+            continue
+        prefix = 'qc' if variant == 'qc' else variant
+        for records, metric, suffix in figures:
+            name = f'{prefix}_minus_baseline{suffix}'
+            diffs = paired_difference(records, metric, variant)
+            lines[name + '_wins'] = f'{int((diffs > 0).sum())}/{len(diffs)}'
+            lines[name + '_by_seed'] = describe_difference(seed_level_difference(records, metric, variant))
+            (last if name == 'qc_minus_baseline_auc' else lines)[name] = describe_difference(diffs)
+    return lines, last
 
 
 if __name__ == '__main__':
