@@ -139,12 +139,12 @@ def format_table(results, metric, variants, families, label='held-out family') -
     for family in families + ['mean']:
         cells = []
         for variant in variants:
-            values = [r[metric] for r in results if r['variant'] == variant and (family == 'mean' or
-                                                                               r['held_out'] == family)]
+            values = [r[metric] for r in results if r['variant'] == variant and r[metric] is not None
+                      and (family == 'mean' or r['held_out'] == family)]
             if family == 'mean':  # mean over families of the seed-wise values; std over seeds of the mean
                 by_seed = {}
                 for r in results:
-                    if r['variant'] == variant:
+                    if r['variant'] == variant and r[metric] is not None:
                         by_seed.setdefault(r['seed'], []).append(r[metric])
                 values = [np.mean(v) for v in by_seed.values()]
             cells.append(mean_std(values) if values else 'n/a')
@@ -154,9 +154,10 @@ def format_table(results, metric, variants, families, label='held-out family') -
 
 def paired_difference(results, metric, variant='qc', reference='baseline'):
     """QC − baseline per (family, seed) pair: the same data and seed for both."""
-    ref = {(r['held_out'], r['seed']): r[metric] for r in results if r['variant'] == reference}
+    ref = {(r['held_out'], r['seed']): r[metric] for r in results
+           if r['variant'] == reference and r[metric] is not None}
     diffs = [r[metric] - ref[(r['held_out'], r['seed'])] for r in results
-             if r['variant'] == variant and (r['held_out'], r['seed']) in ref]
+             if r['variant'] == variant and r[metric] is not None and (r['held_out'], r['seed']) in ref]
     return np.asarray(diffs, dtype=float)
 
 

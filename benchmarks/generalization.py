@@ -270,10 +270,11 @@ def describe_difference(diffs) -> str:
 
 def seed_level_difference(results, metric, variant, reference='baseline'):
     """Per seed, the family-mean difference: pairs that share a seed are not independent."""
-    ref = {(r['held_out'], r['seed']): r[metric] for r in results if r['variant'] == reference}
+    ref = {(r['held_out'], r['seed']): r[metric] for r in results
+           if r['variant'] == reference and r[metric] is not None}
     by_seed = {}
     for r in results:
-        if r['variant'] == variant and (r['held_out'], r['seed']) in ref:
+        if r['variant'] == variant and r[metric] is not None and (r['held_out'], r['seed']) in ref:
             by_seed.setdefault(r['seed'], []).append(r[metric] - ref[(r['held_out'], r['seed'])])
     return np.asarray([np.mean(v) for v in by_seed.values()], dtype=float)
 

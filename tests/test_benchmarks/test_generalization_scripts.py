@@ -159,3 +159,48 @@ def test_generalization_real_tiny(tmp_path, shared_data):
         'Deepfakes', 'Face2Face', 'FaceSwap', 'NeuralTextures'
     }
     assert 'qc_minus_baseline_auc_dfdc' in values
+
+
+def test_generalization_v3_tests_one_model_on_every_tested_family(tmp_path):
+    out = tmp_path / 'study_v3'
+    text = run_script('generalization.py', '--out', str(out), '--seeds', '0',
+                      '--epochs', '1', '--num-identities', '6',
+                      '--frames-per-video', '2', '--train-frames-per-video',
+                      '1', '--variants', 'baseline', 'qc', '--benchmark',
+                      'v3')
+    runs = json.loads((out / 'results.json').read_text())['runs']
+    # one training run per variant, tested on the held-out family and the
+    # two controls
+    assert sorted((r['variant'], r['held_out']) for r in runs) == sorted(
+        (v, f) for v in ('baseline', 'qc') for f in
+        ('neural_render', 'shortcut_control', 'no_trace_control'))
+    train = json.loads((out / 'data/annotations/study/train_v3.json'
+                        ).read_text())['data_list']
+    assert {r['method'] for r in train} == {'real', 'colour_swap', 'relight',
+                                            'tone_blend'}
+    values = name_values(text)
+    for name in ('qc_minus_baseline_auc_overall',
+                 'qc_minus_baseline_shortcut_control_auc',
+                 'qc_minus_baseline_no_trace_control_auc'):
+        assert name in text
+    assert 0.0 <= float(values['qc_frame_auc_high']) <= 1.0
+    last = text.strip().splitlines()[-1]
+    assert last.startswith('qc_minus_baseline_auc: ') and '1 pairs' in last
+
+
+def test_benchmark_validity_prints_every_check(tmp_path):
+    text = run_script('benchmark_validity.py', '--out', str(tmp_path),
+                      '--seeds', '0', '1', '--epochs', '1',
+                      '--num-identities', '6', '--frames-per-video', '2',
+                      '--train-frames-per-video', '1')
+    for name in ('probe_auc_neural_render', 'probe_auc_no_trace_control',
+                 'noise_probe_auc_neural_render', 'oracle_gap',
+                 'control_shortcut_gap', 'control_no_trace_gap',
+                 'baseline_auc_neural_render', 'oracle_auc_neural_render'):
+        assert re.search(rf'^{name}: \S', text, re.M), name
+    assert 0.0 <= float(name_values(text)['probe_auc_neural_render']) <= 1.0
+    # the oracle trained on the shortcut-free twin: same reals, other fakes
+    twin = tmp_path / 'data_without_shortcuts' / 'annotations' / 'train.json'
+    assert json.loads(twin.read_text())['metainfo']['shortcuts'] is False
+    last = text.strip().splitlines()[-1]
+    assert re.fullmatch(r'valid: (yes|no \(.+\))', last), last
