@@ -80,14 +80,19 @@ def auc_by_quality(predictions: str, dataset: dict) -> dict:
     return out
 
 
-def fake_exposure(work_dir: str) -> dict:
-    """Fake visits and FreDA'd fake visits over the run, from QualityScoreHook's epoch files (none for a
-    baseline: every fake once per epoch, no FreDA)."""
+def fake_exposure(runner: Runner) -> dict:
+    """Fake visits and FreDA'd fake visits over the run, from QualityScoreHook's epoch files; a run without
+    the hook visits every fake once per epoch, through FreDA when its FreqAugment applies to all fakes."""
     visits = freda = 0
-    for path in sorted(Path(work_dir).glob('quality/epoch_*.json')):
+    for path in sorted(Path(runner.work_dir).glob('quality/epoch_*.json')):
         for method_stats in json.loads(path.read_text())['per_method'].values():
             visits += method_stats.get('visits', method_stats['count'])
             freda += method_stats.get('freda_visits', method_stats.get('num_easy', 0))
+    if not visits:
+        dataset = runner.train_dataloader.dataset
+        visits = int(np.sum(dataset.get_labels() == 1)) * runner.max_epochs
+        if any(getattr(t, 'apply_to', None) == 'all_fakes' for t in dataset.pipeline.transforms):
+            freda = visits
     return dict(fake_visits=visits, freda_visits=freda)
 
 
@@ -118,7 +123,7 @@ def run_one(result_path: str, cfg: Config, tests: dict = None, **info) -> dict:
                                 num_frames=int(metrics['num_frames']), num_videos=int(metrics['num_videos']),
                                 frame_auc_by_quality=auc_by_quality(predictions, dataset))
     result = dict(info, epochs=cfg.train_cfg.max_epochs, seconds=round(time.time() - start, 1),
-                  **fake_exposure(cfg.work_dir))
+                  **fake_exposure(runner))
     if tests:
         result['tests'] = metrics_of
     else:

@@ -1,9 +1,11 @@
-"""How strongly the curriculum follows FQS: the chance that a fake in the
-bottom or top quartile of FQS is drawn "hard", per temperature and hard
-fraction (reproduces the table in docs/method.md).
+"""How strongly the curriculum follows FQS: per selection strength beta
+('paced', the default) the slots of a fake in the bottom and top quartile of
+FQS and the FreDA share of the fake visits; per temperature ('routing') the
+chance that such a fake is drawn "hard". Reproduces the tables in
+docs/method.md.
 
-    python tools/analysis/sampler_temperature.py [--num-fakes 200] [--epochs
-    400]
+    python tools/analysis/sampler_temperature.py [--num-fakes 200]
+        [--epochs 400]
 """
 import argparse
 
@@ -23,17 +25,37 @@ class Fakes:
         return self.labels
 
 
-def hard_rates(num_fakes, temperature, fraction, epochs):
-    sampler = QualityCurriculumSampler(
-        Fakes(num_fakes), seed=0, pacing='constant', start_fraction=fraction,
-        end_epoch=1, temperature=temperature, rank=0, world_size=1)
+def sampler_for(num_fakes, **kwargs):
+    sampler = QualityCurriculumSampler(Fakes(num_fakes), seed=0, end_epoch=1,
+                                       rank=0, world_size=1, **kwargs)
     sampler.set_scores(np.arange(num_fakes, dtype=float))  # rank = quality
+    return sampler
+
+
+def quartiles(values):
+    quarter = len(values) // 4
+    return values[:quarter].mean(), values[-quarter:].mean()
+
+
+def paced_rates(num_fakes, beta, epochs):
+    """Mean slots per epoch of the bottom / top quartile, FreDA share."""
+    sampler = sampler_for(num_fakes, mode='paced', beta_start=beta,
+                          beta_end=beta)
+    visits, shares = np.zeros(num_fakes), []
+    for epoch in range(epochs):
+        plan = sampler.epoch_plan(epoch)
+        visits += plan.visits
+        shares.append((plan.visits * plan.easy).sum() / plan.visits.sum())
+    return (*quartiles(visits / epochs), float(np.mean(shares)))
+
+
+def hard_rates(num_fakes, temperature, fraction, epochs):
+    sampler = sampler_for(num_fakes, mode='routing', pacing='constant',
+                          start_fraction=fraction, temperature=temperature)
     hard = np.zeros(num_fakes)
     for epoch in range(epochs):
         hard += ~sampler.epoch_plan(epoch).easy
-    hard /= epochs
-    quarter = num_fakes // 4
-    return hard[:quarter].mean(), hard[-quarter:].mean()
+    return quartiles(hard / epochs)
 
 
 def main():
@@ -41,7 +63,14 @@ def main():
     parser.add_argument('--num-fakes', type=int, default=200)
     parser.add_argument('--epochs', type=int, default=400)
     args = parser.parse_args()
+    print("mode='paced', freda_fraction=0.3")
+    print('beta | slots per epoch: bottom / top quartile | FreDA share')
+    for beta in (-2.0, -1.0, 0.0, 1.0, 2.0):
+        bottom, top, share = paced_rates(args.num_fakes, beta, args.epochs)
+        print(f'{beta:+.1f} | {bottom:.2f} / {top:.2f} | {share:.2f}')
+    print()
     fractions = (0.3, 0.5, 0.8)
+    print("mode='routing'")
     print('temperature | ' + ' | '.join(f'hard {f:.0%}: bottom / top'
                                         for f in fractions))
     for temperature in (1.0, 0.5, 0.25, 0.1):
