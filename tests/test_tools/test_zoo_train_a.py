@@ -45,5 +45,6 @@ def test_demo_detector_trains_with_and_without_qc(algorithm, scored_root,
     # feedback from its training forward pass
     dynamic = quality['samples']['dynamic']
     assert len(dynamic) == quality['num_fakes'] > 0
-    seen_raw = [not easy for easy in quality['samples']['easy']]
+    seen_raw = [v > 0 and not e for v, e in zip(quality['samples']['visits'],
+                                               quality['samples']['easy'])]
     assert [d is not None for d in dynamic] == seen_raw and any(seen_raw)
