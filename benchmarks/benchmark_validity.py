@@ -23,7 +23,13 @@ The thresholds are fixed here and in docs/results.md before the checks run; the 
 oracle gap only, never on a QC result. Last line: ``valid: yes`` or ``valid: no (<failed checks>)``.
 
     python benchmarks/benchmark_validity.py --benchmark v3 --data-seed 1 --seeds 0 1 2 3 4 --jobs 2
+    python benchmarks/benchmark_validity.py --data-seed 0 --seeds 0 1 2 --calibration TRACE_AMPLITUDE=3.0 \
+        HELD_OUT_TRACE_AMPLITUDE=3.0 "CODEC_QUALITY=(90, 98)" --out work_dirs/validity_v3_d0_trace3
+
+``--calibration`` sets v3's calibration constants (``forgeries_v3.set_calibration``) for the data this
+command generates; they are recorded in its metainfo.
 """
+import ast
 import json
 import logging
 import os
@@ -51,7 +57,7 @@ from generalization import (  # noqa: E402
     study_cells,
     write_study_splits,
 )
-from qcdet.offline.synthetic_data import V3_CONTROLS, V3_HELD_OUT, V3_TRAIN_FAMILIES  # noqa: E402
+from qcdet.offline.synthetic_data import V3_CONTROLS, V3_HELD_OUT, V3_TRAIN_FAMILIES, forgeries_v3  # noqa: E402
 
 PROBE_MIN = 0.70
 NO_TRACE_PROBE_MAX = 0.60
@@ -63,7 +69,14 @@ TESTED = (V3_HELD_OUT, *V3_CONTROLS)
 def parse_args(argv=None):
     parser = build_parser(__doc__.splitlines()[0])
     parser.set_defaults(out='work_dirs/benchmark_validity', seeds=[0, 1, 2, 3, 4], benchmark='v3')
+    parser.add_argument('--calibration', nargs='+', default=[], metavar='NAME=VALUE',
+                        help='v3 calibration constants for the generated data (docs/demo_data.md)')
     args = parser.parse_args(argv)
+    try:
+        args.calibration = {name: ast.literal_eval(value)
+                            for name, _, value in (item.partition('=') for item in args.calibration)}
+    except (ValueError, SyntaxError) as e:
+        parser.error(f'--calibration takes NAME=VALUE with Python literals: {e}')
     if args.benchmark != 'v3':
         parser.error('only v3 has the shortcut-free twin the oracle needs (--benchmark v3)')
     return args
@@ -143,6 +156,7 @@ def main(argv=None):
     MMLogger.get_instance('mmengine', log_level='WARNING')
     start = time.time()
     os.makedirs(args.out, exist_ok=True)
+    forgeries_v3.set_calibration(args.calibration)
     (cell, _, _), = study_cells(args)
     root = prepare_data(args)
     oracle_root = prepare_data(args, without_shortcuts=True)

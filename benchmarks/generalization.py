@@ -63,6 +63,7 @@ from qcdet.offline.synthetic_data import (  # noqa: E402
     V3_CONTROLS,
     V3_HELD_OUT,
     V3_TRAIN_FAMILIES,
+    forgeries_v3,  # noqa: E402
     generate_demo_dataset,
 )
 
@@ -160,6 +161,8 @@ def prepare_data(args, without_shortcuts: bool = False) -> str:
                 size=args.size, static_backend=args.static_backend, benchmark=args.benchmark)
     extra = dict(without_shortcuts=True) if without_shortcuts else {}
     meta.update(extra)
+    if args.benchmark == 'v3':  # other constants, other data: never reuse a stale copy
+        meta['calibration'] = forgeries_v3.calibration()
     meta_file = osp.join(root, 'study_data.json')
     if osp.exists(meta_file) and json.load(open(meta_file)) == meta:
         return root

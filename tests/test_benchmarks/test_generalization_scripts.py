@@ -192,7 +192,8 @@ def test_benchmark_validity_prints_every_check(tmp_path):
     text = run_script('benchmark_validity.py', '--out', str(tmp_path),
                       '--seeds', '0', '1', '--epochs', '1',
                       '--num-identities', '6', '--frames-per-video', '2',
-                      '--train-frames-per-video', '1')
+                      '--train-frames-per-video', '1', '--calibration',
+                      'TRACE_AMPLITUDE=2.0', 'CODEC_QUALITY=(90, 98)')
     for name in ('probe_auc_neural_render', 'probe_auc_no_trace_control',
                  'noise_probe_auc_neural_render', 'oracle_gap',
                  'control_shortcut_gap', 'control_no_trace_gap',
@@ -201,6 +202,13 @@ def test_benchmark_validity_prints_every_check(tmp_path):
     assert 0.0 <= float(name_values(text)['probe_auc_neural_render']) <= 1.0
     # the oracle trained on the shortcut-free twin: same reals, other fakes
     twin = tmp_path / 'data_without_shortcuts' / 'annotations' / 'train.json'
-    assert json.loads(twin.read_text())['metainfo']['shortcuts'] is False
+    twin_meta = json.loads(twin.read_text())['metainfo']
+    assert twin_meta['shortcuts'] is False
+    # the constants given on the command line made both datasets
+    for data in ('data', 'data_without_shortcuts'):
+        meta = json.loads((tmp_path / data / 'annotations' /
+                           'train.json').read_text())['metainfo']
+        assert meta['calibration']['TRACE_AMPLITUDE'] == 2.0
+        assert meta['calibration']['CODEC_QUALITY'] == [90, 98]
     last = text.strip().splitlines()[-1]
     assert re.fullmatch(r'valid: (yes|no \(.+\))', last), last

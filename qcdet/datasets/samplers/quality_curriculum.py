@@ -367,10 +367,10 @@ class QualityCurriculumSampler(Sampler):
                 (jitter, np.zeros(len(fakes)) if z is None else z))
             planned_hard = fakes[by_realism[len(fakes) - num_hard:]]
         else:
-            logits = (np.zeros(len(fakes)) if z is None
-                      or self.temperature is None
-                      or math.isinf(self.temperature) else
-                      z / self.temperature)
+            logits = selection_logits(
+                self.scores[fakes] if self.use_scores else
+                np.full(len(fakes), np.nan), self.temperature,
+                self.direction)
             # Gumbel-top-k: the k largest of logit + Gumbel noise are a draw
             # of k items without replacement, proportional to exp(logit).
             keys = logits + rng.gumbel(size=len(fakes))
