@@ -160,18 +160,26 @@ class DeepfakeInferencer:
         self.cropper = FaceCropper(detector, size=self.crop_size,
                                    margin=margin, detector_cfg=detector_cfg)
 
+    def pack_crop(self, crop: np.ndarray) -> dict:
+        """An aligned BGR crop through the test pipeline."""
+        # label is a placeholder PackDeepfakeInputs requires; prediction
+        # does not read it
+        return self.transforms(dict(img=crop, img_shape=crop.shape[:2],
+                                    ori_shape=crop.shape[:2], label=0))
+
+    def model_input(self, crop: np.ndarray) -> torch.Tensor:
+        """The crop as the detector's forward gets it (test pipeline, then
+        the data preprocessor): what Grad-CAM explains."""
+        batch = self.model.data_preprocessor(
+            pseudo_collate([self.pack_crop(crop)]), False)
+        return batch['inputs']
+
     @torch.no_grad()
     def score_crops(self, crops: Sequence[np.ndarray]) -> np.ndarray:
         """Fake probabilities of aligned BGR face crops."""
         if len(crops) == 0:
             return np.zeros(0, dtype=np.float64)
-        packed = []
-        for crop in crops:
-            # label is a placeholder PackDeepfakeInputs requires; prediction
-            # does not read it
-            packed.append(self.transforms(dict(
-                img=crop, img_shape=crop.shape[:2], ori_shape=crop.shape[:2],
-                label=0)))
+        packed = [self.pack_crop(crop) for crop in crops]
         outputs = self.model.test_step(pseudo_collate(packed))
         return np.array([float(o.pred_score[1]) for o in outputs])
 

@@ -25,7 +25,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
-from mmengine.dataset import pseudo_collate
 
 from qcdet.apis import DeepfakeInferencer, list_media, media_kind
 from qcdet.visualization.cam import CAM_TARGETS, GradCAM, overlay_cam
@@ -105,17 +104,6 @@ def frames_of(path: Path, inferencer, frame):
     return list(inferencer.read_video(path))
 
 
-def model_input(inferencer, crop: np.ndarray) -> torch.Tensor:
-    """The crop as the detector gets it: test pipeline, data
-    preprocessor."""
-    # the label is a placeholder PackDeepfakeInputs requires
-    packed = inferencer.transforms(dict(img=crop, img_shape=crop.shape[:2],
-                                        ori_shape=crop.shape[:2], label=0))
-    batch = inferencer.model.data_preprocessor(pseudo_collate([packed]),
-                                               False)
-    return batch['inputs']
-
-
 def main():
     args = parse_args()
     options = dict(device=args.device, num_frames=args.num_frames)
@@ -145,7 +133,7 @@ def main():
                     print(f'{where}: no face found, skipped')
                     continue
                 crop = face.image
-            inputs = model_input(inferencer, crop)
+            inputs = inferencer.model_input(crop)
             try:
                 heat = cam(inputs, target)
             except ValueError as error:
