@@ -6,28 +6,23 @@
 """
 import argparse
 
-from qcdet.utils.cli import (
-    add_cfg_options_argument,
-    apply_cfg_options,
-    check_config,
-)
+from mmengine.config import Config, DictAction
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(
-        description='Print a config with its _base_ files merged and '
-        '--cfg-options applied.')
+    parser = argparse.ArgumentParser(description='Print the full config')
     parser.add_argument('config', help='config file')
-    add_cfg_options_argument(parser)
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override settings, key=value (as in tools/train.py)')
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
-    check_config(args.config)
-    from mmengine.config import Config
     cfg = Config.fromfile(args.config)
-    apply_cfg_options(cfg, args.cfg_options)
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
     print(f'Config:\n{cfg.pretty_text}')
 
 
