@@ -7,25 +7,26 @@
 INPUT is an image, a video or a folder of them (searched recursively). One
 JSON record per input (see docs/testing_and_inference.md); inputs without a
 face or that cannot be read get a record with ``score: null`` and a
-``reason``.
+``reason``; the exit status is 1 when no input could be scored.
 """
 import argparse
 import json
-import sys
+import os.path as osp
 from pathlib import Path
 
-from qcdet.apis import (
-    DeepfakeInferencer,
-    MediaAnnotator,
-    list_media,
-    media_kind,
+from qcdet.utils.cli import (
+    DEFAULT_FACE_DETECTOR,
+    FACE_DETECTOR_CHOICES,
+    check_checkpoint,
+    check_config,
+    fail,
 )
-from qcdet.faces import DEFAULT_FACE_DETECTOR
 
 
 def parse_args():
     parser = argparse.ArgumentParser(
-        description='Score images and videos with a deepfake detector')
+        description='Score images and videos with a deepfake detector: one '
+        'JSON record per input.')
     parser.add_argument('config', help='config the model was trained with')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('inputs', nargs='+', metavar='INPUT',
@@ -37,7 +38,7 @@ def parse_args():
     parser.add_argument('--num-frames', type=int, default=32,
                         help='frames decoded per video, evenly spaced')
     parser.add_argument('--detector', default=DEFAULT_FACE_DETECTOR,
-                        choices=['cascade', 'dlib', 'retinaface'],
+                        choices=FACE_DETECTOR_CHOICES,
                         help='face detector (default: %(default)s, RetinaFace '
                         'with a full-resolution retry where it finds nothing)')
     parser.add_argument('--aggregation', choices=['mean', 'max'],
@@ -59,6 +60,7 @@ def parse_args():
 def input_items(inputs):
     """``(path, output stem)`` per input file: folders keep their inner
     layout, single files their name."""
+    from qcdet.apis import list_media
     items = []
     for item in map(Path, inputs):
         if item.is_dir():
@@ -86,6 +88,12 @@ def unique_stem(show_dir: Path, stem: Path, used: set, source: Path) -> Path:
 
 def main():
     args = parse_args()
+    check_config(args.config)
+    check_checkpoint(args.checkpoint)
+    missing = [p for p in args.inputs if not osp.exists(p)]
+    if missing:
+        fail(f'input not found: {", ".join(missing)}')
+    from qcdet.apis import DeepfakeInferencer, MediaAnnotator, media_kind
     inferencer = DeepfakeInferencer(
         args.config, args.checkpoint, device=args.device,
         detector=args.detector, num_frames=args.num_frames,
@@ -93,7 +101,7 @@ def main():
         crop_size=args.crop_size, margin=args.margin)
     items = input_items(args.inputs)
     if not items:
-        sys.exit(f'no images or videos found in {args.inputs}')
+        fail(f'no images or videos found in {args.inputs}')
     show_dir = Path(args.show_dir) if args.show_dir else None
     used = set()
 
@@ -125,6 +133,9 @@ def main():
         print(f'{len(records)} record(s) written to {args.out}')
     else:
         print(json.dumps(records, indent=2))
+    if not any(r['score'] is not None for r in records):
+        fail(f'none of the {len(records)} input(s) could be scored (see '
+             'each record\'s reason)')
 
 
 if __name__ == '__main__':

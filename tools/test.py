@@ -10,33 +10,28 @@ import json
 import os
 import os.path as osp
 
-from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
-
-from qcdet.engine import drop_disabled_hooks
-from qcdet.evaluation import (
-    NOT_TESTED_KEY,
-    format_results_table,
-    resolve_test_sets,
-    results_table,
-    run_test_sets,
-    save_results_table,
+from qcdet.utils.cli import (
+    add_cfg_options_argument,
+    add_vis_backends_argument,
+    apply_cfg_options,
+    check_checkpoint,
+    check_config,
+    check_data_files,
+    fail,
+    vis_backends_config,
 )
-from qcdet.utils import setup_distributed
-from qcdet.utils.checkpoint import use_safe_checkpoint_loading
-from qcdet.utils.cli import add_vis_backends_argument, vis_backends_config
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description='Test a deepfake detector')
+    parser = argparse.ArgumentParser(
+        description='Test a deepfake detector checkpoint on the config\'s '
+        'test set or, with --datasets, on several sets in one run.')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='the dir to save logs and metrics')
     parser.add_argument(
         '--out', help='dump per-frame predictions to this pickle file')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config settings, e.g. test_dataloader.batch_size=64')
+    add_cfg_options_argument(parser)
     parser.add_argument(
         '--datasets', nargs='+', metavar='SET',
         help='test on each of these sets instead of the config\'s test set: '
@@ -46,7 +41,8 @@ def parse_args():
     add_vis_backends_argument(parser)
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'],
                         default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0,
+                        help='set by torch.distributed launchers')
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
@@ -55,9 +51,11 @@ def parse_args():
 
 def main():
     args = parse_args()
+    check_config(args.config)
+    check_checkpoint(args.checkpoint)
+    from mmengine.config import Config
     cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    apply_cfg_options(cfg, args.cfg_options)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
@@ -69,15 +67,15 @@ def main():
     cfg.launcher = args.launcher
     if args.datasets:
         return test_on_datasets(cfg, args)
+    check_data_files(cfg, ['test_dataloader'])
+    # an unreadable frame is a counted, logged skip, not a worker crash
+    cfg.test_dataloader.dataset.skip_unreadable = True
     if args.out:
         evaluator = cfg.test_evaluator
         metrics = evaluator if isinstance(evaluator, list) else [evaluator]
         cfg.test_evaluator = [*metrics,
                               dict(type='DumpResults', out_file_path=args.out)]
-    drop_disabled_hooks(cfg)
-    setup_distributed(cfg, args.launcher)
-    use_safe_checkpoint_loading()
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg, args)
     metrics = runner.test()
     if runner.rank == 0:
         print(json.dumps({k: round(float(v), 6) for k, v in metrics.items()},
@@ -86,11 +84,19 @@ def main():
 
 def test_on_datasets(cfg, args):
     """Load the checkpoint once and test it on every ``--datasets`` set."""
-    test_sets = resolve_test_sets(args.datasets)
-    drop_disabled_hooks(cfg)
-    setup_distributed(cfg, args.launcher)
-    use_safe_checkpoint_loading()
-    runner = Runner.from_cfg(cfg)
+    from qcdet.evaluation import (
+        NOT_TESTED_KEY,
+        format_results_table,
+        resolve_test_sets,
+        results_table,
+        run_test_sets,
+        save_results_table,
+    )
+    try:
+        test_sets = resolve_test_sets(args.datasets)
+    except FileNotFoundError as e:
+        fail(str(e))
+    runner = build_runner(cfg, args)
     results = run_test_sets(runner, cfg, test_sets, out=args.out)
     if runner.rank != 0:
         return
@@ -104,7 +110,19 @@ def test_on_datasets(cfg, args):
     print(format_results_table(table))
     print(f'results saved to {json_path} and {csv_path}')
     if all(NOT_TESTED_KEY in row for row in table['datasets'].values()):
-        raise SystemExit('ERROR: none of the test sets could be tested')
+        fail('none of the test sets could be tested')
+
+
+def build_runner(cfg, args):
+    from mmengine.runner import Runner
+
+    from qcdet.engine import drop_disabled_hooks
+    from qcdet.utils import setup_distributed
+    from qcdet.utils.checkpoint import use_safe_checkpoint_loading
+    drop_disabled_hooks(cfg)
+    setup_distributed(cfg, args.launcher)
+    use_safe_checkpoint_loading()
+    return Runner.from_cfg(cfg)
 
 
 if __name__ == '__main__':

@@ -1,11 +1,13 @@
 """One frame per record, real or fake, with the real/fake pairing FreDA and
 static quality scoring need."""
+import logging
 import os.path as osp
 from pathlib import Path
 from typing import List, Optional, Sequence, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset
+from mmengine.logging import print_log
 from torch.utils.data import get_worker_info
 
 from qcdet.registry import DATASETS
@@ -20,6 +22,7 @@ from .annotation_file import (
     read_annotation_file,
 )
 from .deepfakebench import is_deepfakebench_index, parse_deepfakebench_index
+from .frame_check import UnreadableFrame, unreadable_frames
 
 __all__ = ['DeepfakeDataset']
 
@@ -44,6 +47,11 @@ class DeepfakeDataset(BaseDataset):
             level (``c23``) where the index has one.
         label_map (dict, optional): DeepfakeBench index only: label name →
             0/1 (default: names containing ``real`` are 0, others 1).
+        skip_unreadable (bool): drop records whose frame is missing or does
+            not decode (checked once when the data list loads), logging how
+            many and which; ``skipped_frames`` lists them. tools/test.py
+            sets it, so one bad frame does not end a test. Default False:
+            training data is checked with tools/misc/verify_dataset.py.
         **kwargs: the rest of :class:`mmengine.dataset.BaseDataset`.
 
     ``dataset[(i, easy)]`` and ``dataset[(i, easy, seed)]`` are accepted as
@@ -60,7 +68,10 @@ class DeepfakeDataset(BaseDataset):
                  split: str = 'train',
                  compression: str = 'c23',
                  label_map: Optional[dict] = None,
+                 skip_unreadable: bool = False,
                  **kwargs):
+        self.skip_unreadable = skip_unreadable
+        self.skipped_frames: List[UnreadableFrame] = []
         self.dataset_names = dataset_names
         self.split = split
         self.compression = compression
@@ -104,7 +115,28 @@ class DeepfakeDataset(BaseDataset):
                 '-> label -> split -> videos)')
         data_list = [self._parse_record(r, i) for i, r in enumerate(records)]
         self._check_video_ids(data_list)
+        if self.skip_unreadable:
+            data_list = self._drop_unreadable(data_list)
         return data_list
+
+    def _drop_unreadable(self, data_list: List[dict]) -> List[dict]:
+        self.skipped_frames = unreadable_frames(
+            data_list)
+        if not self.skipped_frames:
+            return data_list
+        shown = '; '.join(f.reason for f in self.skipped_frames[:3])
+        print_log(f'{self.ann_file}: skipped {len(self.skipped_frames)} of '
+                  f'{len(data_list)} frame(s) that cannot be read ({shown}'
+                  f'{"; ..." if len(self.skipped_frames) > 3 else ""}); '
+                  'list them all with tools/misc/verify_dataset.py',
+                  logger='current', level=logging.WARNING)
+        bad = {f.index for f in self.skipped_frames}
+        kept = [d for i, d in enumerate(data_list) if i not in bad]
+        if not kept:
+            raise AnnotationError(
+                f'{self.ann_file}: none of its {len(data_list)} frame(s) can '
+                f'be read (first: {self.skipped_frames[0].reason})')
+        return kept
 
     def _parse_record(self, record: dict, index: int) -> dict:
         """A checked record with the optional keys filled in and paths

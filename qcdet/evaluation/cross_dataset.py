@@ -23,7 +23,8 @@ from qcdet.datasets.annotation_file import AnnotationError
 from qcdet.utils.package_files import package_folder
 
 __all__ = [
-    'TABLE_METRICS', 'NOT_TESTED_KEY', 'EvalDataset', 'dataset_config_dir',
+    'TABLE_METRICS', 'NOT_TESTED_KEY', 'SKIPPED_KEY', 'EvalDataset',
+    'dataset_config_dir', 'known_test_sets',
     'resolve_test_set', 'resolve_test_sets', 'eval_loader_cfg',
     'eval_evaluator_cfg', 'run_test_sets', 'dump_file_for',
     'results_table', 'format_results_table', 'save_results_table'
@@ -31,7 +32,8 @@ __all__ = [
 
 TABLE_METRICS = ('frame_auc', 'video_auc', 'eer', 'ap', 'acc')
 NOT_TESTED_KEY = 'not_tested'  # why a set has no metrics
-COUNT_KEYS = ('num_frames', 'num_videos')
+SKIPPED_KEY = 'skipped_frames'  # frames left out because they cannot be read
+COUNT_KEYS = ('num_frames', 'num_videos', SKIPPED_KEY)
 
 
 def dataset_config_dir() -> Path:
@@ -87,12 +89,24 @@ def resolve_test_set(entry: str) -> EvalDataset:
         name, data_root = entry.split('=', 1)
     config_dir = dataset_config_dir()
     config = config_dir / f'{name}.py'
-    if not config.is_file():
-        known = sorted(p.stem for p in config_dir.glob('*.py'))
+    if not config.is_file() or name not in known_test_sets():
+        known = known_test_sets()
         raise FileNotFoundError(
             f'test set {entry!r} is neither an existing file nor a dataset '
             f'config in {config_dir} (known: {known})')
     return _dataset_from_config(config, name, data_root)
+
+
+def known_test_sets() -> List[str]:
+    """Names of the dataset configs that are test sets (they set
+    ``test_dataloader.dataset.data_root``); the shared bases (pipelines,
+    ``cross_dataset_test``) are not."""
+    names = []
+    for path in sorted(dataset_config_dir().glob('*.py')):
+        loader = Config.fromfile(str(path)).get('test_dataloader') or {}
+        if (loader.get('dataset') or {}).get('data_root'):
+            names.append(path.stem)
+    return names
 
 
 def resolve_test_sets(entries: Sequence[str]) -> List[EvalDataset]:
@@ -120,6 +134,8 @@ def eval_loader_cfg(cfg: Config, test_set: EvalDataset) -> dict:
     dataset = copy.deepcopy(test_set.dataset)
     dataset['pipeline'] = copy.deepcopy(loader['dataset']['pipeline'])
     dataset.setdefault('test_mode', True)
+    # one unreadable frame is a counted skip, not the end of the test
+    dataset.setdefault('skip_unreadable', True)
     loader['dataset'] = dataset
     return loader
 
@@ -153,7 +169,10 @@ def run_test_sets(runner, cfg: Config, test_sets: Sequence[EvalDataset],
     samplers shard data across processes as usual. The previous loop is
     dropped before the next is built, so its loader and metric state are
     freed. A set whose annotation file is missing, unreadable or empty is
-    not tested: its metrics are ``{NOT_TESTED_KEY: reason}``.
+    not tested: its metrics are ``{NOT_TESTED_KEY: reason}``; so is one
+    whose test fails in a single-process run (logged with its traceback),
+    and the next set is still tested. Frames that cannot be read are
+    skipped and counted (``SKIPPED_KEY``).
     """
     runner.call_hook('before_run')
     runner.load_or_resume()
@@ -174,7 +193,16 @@ def run_test_sets(runner, cfg: Config, test_sets: Sequence[EvalDataset],
         runner.logger.info(f'Testing on {test_set.name}: '
                            f'{test_set.dataset.get("ann_file")} '
                            f'(data_root {test_set.dataset.get("data_root")})')
-        results[test_set.name] = dict(runner.test_loop.run())
+        skipped = len(getattr(runner.test_loop.dataloader.dataset,
+                              'skipped_frames', ()))
+        try:
+            metrics = dict(runner.test_loop.run())
+        except Exception as e:  # the other sets are still tested
+            if runner.world_size > 1:
+                raise  # the other processes would wait for this one
+            runner.logger.exception(f'Testing on {test_set.name} failed')
+            metrics = {NOT_TESTED_KEY: f'{type(e).__name__}: {e}'}
+        results[test_set.name] = dict(metrics, **{SKIPPED_KEY: skipped})
     runner._test_loop = None
     runner.call_hook('after_run')
     return results
@@ -236,6 +264,10 @@ def format_results_table(table: dict) -> str:
     notes = [f'{name}: not tested: {row[NOT_TESTED_KEY]}'
              for name, row in table['datasets'].items()
              if NOT_TESTED_KEY in row]
+    notes += [f'{name}: {row[SKIPPED_KEY]} unreadable frame(s) skipped '
+              '(tools/misc/verify_dataset.py lists them)'
+              for name, row in table['datasets'].items()
+              if row.get(SKIPPED_KEY)]
     return '\n'.join([join(columns), rule, *map(join, lines[:-1]), rule,
                       join(lines[-1]), *notes])
 

@@ -4,6 +4,11 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
+# The detector of preprocessing and inference alike (FaceCropper's default,
+# the CLIs' --detector default, defined where --help can read it light);
+# CascadeFaceDetector says why.
+from qcdet.utils.cli import DEFAULT_FACE_DETECTOR
+
 from .alignment import (
     align_face,
     arcface_template,
@@ -19,9 +24,6 @@ __all__ = ['FaceCrop', 'FaceCropper', 'build_face_detector',
 FACE_DETECTORS = {'cascade': CascadeFaceDetector, 'dlib': DlibHOGDetector,
                   'hog': DlibHOGDetector, 'retinaface': RetinaFaceDetector}
 
-# The detector of preprocessing and inference alike (FaceCropper's default,
-# the CLIs' --detector default); CascadeFaceDetector says why.
-DEFAULT_FACE_DETECTOR = 'cascade'
 
 # FaceCropper's detector settings when none are given. Single-pass
 # detectors run on frames shrunk to 512 px on the longest side: ~5x faster

@@ -124,8 +124,8 @@ def test_freda_mixed_on_the_batch_from_the_command_line(scored_root,
         'configs/qc_demo.py', work, scored_root,
         **dict(OPTS, **{
             'train_cfg.max_epochs': 1,
-            'train_dataloader.dataset.pipeline.1.mix_in': 'preprocessor',
-            'model.data_preprocessor.batch_augments': '[BatchFreDA]'}))
+            '+train_dataloader.dataset.pipeline.1.mix_in': 'preprocessor',
+            '+model.data_preprocessor.batch_augments': '[BatchFreDA]'}))
     assert "mix_in='preprocessor'" in out and 'BatchFreDA' in out
     assert epoch_file(work, 1)['num_easy'] > 0
     assert (work / 'epoch_1.pth').is_file()

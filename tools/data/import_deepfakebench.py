@@ -19,13 +19,6 @@ import os
 import os.path as osp
 import sys
 
-from qcdet.datasets.annotation_file import read_annotation_file
-from qcdet.datasets.deepfakebench import (
-    FFPP_FAKE_NAME,
-    is_deepfakebench_index,
-    parse_deepfakebench_index,
-)
-from qcdet.utils.atomic_files import write_json_atomic
 from qcdet.utils.dataset_names import SPLITS
 
 
@@ -65,6 +58,7 @@ def _has_split(raw, split, names):
 
 
 def _unpaired_reason(record):
+    from qcdet.datasets.deepfakebench import FFPP_FAKE_NAME
     video = record['video_id'].rsplit('/', 1)[-1]
     if not FFPP_FAKE_NAME.match(video):
         return 'not an FF++ <target>_<source> video name'
@@ -74,6 +68,12 @@ def _unpaired_reason(record):
 def convert(index_path, out, frames_root=None, compression='c23',
             datasets=None, check_files=False):
     """Write the annotation files; returns per-split counts."""
+    from qcdet.datasets.annotation_file import read_annotation_file
+    from qcdet.datasets.deepfakebench import (
+        is_deepfakebench_index,
+        parse_deepfakebench_index,
+    )
+    from qcdet.utils.atomic_files import write_json_atomic
     raw = read_annotation_file(index_path)
     if not is_deepfakebench_index(raw):
         raise ValueError(f'{index_path} is not a DeepfakeBench index '

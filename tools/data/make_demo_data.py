@@ -28,7 +28,8 @@ ALL_FAMILIES = list(
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=' '.join(__doc__.split('\n\n')[0].split()))
     parser.add_argument('--out', default='data/demo',
                         help='output directory (default: data/demo)')
     parser.add_argument('--seed', type=int, default=0,

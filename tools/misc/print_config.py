@@ -6,23 +6,28 @@
 """
 import argparse
 
-from mmengine.config import Config, DictAction
+from qcdet.utils.cli import (
+    add_cfg_options_argument,
+    apply_cfg_options,
+    check_config,
+)
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description='Print the full config')
+    parser = argparse.ArgumentParser(
+        description='Print a config with its _base_ files merged and '
+        '--cfg-options applied.')
     parser.add_argument('config', help='config file')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override settings, key=value (as in tools/train.py)')
+    add_cfg_options_argument(parser)
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
+    check_config(args.config)
+    from mmengine.config import Config
     cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    apply_cfg_options(cfg, args.cfg_options)
     print(f'Config:\n{cfg.pretty_text}')
 
 

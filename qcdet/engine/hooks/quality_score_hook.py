@@ -9,6 +9,7 @@ import torch
 from mmengine.dist import all_reduce, is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
+from mmengine.runner import BaseLoop
 
 from qcdet.quality import QualityScoreStore
 from qcdet.registry import HOOKS, QUALITY_EVALUATORS
@@ -76,6 +77,12 @@ class QualityScoreHook(Hook):
 
     # ---------------------------------------------------------------- set-up
     def before_run(self, runner) -> None:
+        """Set up from the training data; a test-only run (``runner.test()``
+        of a QC config) builds nothing of it, so a checkpoint can be tested
+        where only the test sets are. (``runner.train_loop`` would build the
+        loop, hence the look at the attribute behind it.)"""
+        if not isinstance(runner._train_loop, BaseLoop):
+            return
         loader = runner.train_dataloader
         dataset = loader.dataset
         for attr in ('get_labels', 'get_static_quality', 'get_methods'):
@@ -259,6 +266,8 @@ class QualityScoreHook(Hook):
 
     # ----------------------------------------------------------- checkpoints
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        if self.store is None:
+            return
         state = dict(store=self.store.state_dict())
         if self.sampler is not None and hasattr(self.sampler, 'state_dict'):
             state['sampler'] = self.sampler.state_dict()
@@ -268,7 +277,8 @@ class QualityScoreHook(Hook):
         """Only a resume restores the curriculum; ``load_from`` starts a new
         one on the current data."""
         state = checkpoint.get(CKPT_KEY)
-        if state is None or not getattr(runner, '_resume', False):
+        if state is None or self.store is None or \
+                not getattr(runner, '_resume', False):
             return
         self.store.load_state_dict(state['store'])
         if self.sampler is not None and 'sampler' in state:
