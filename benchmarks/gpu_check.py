@@ -69,12 +69,12 @@ def train_options(config, data_root, args, gpu):
         'model.backbone.init_cfg': 'None',  # no download of ImageNet weights
         'train_dataloader.dataset.data_root': data_root,
         f'train_dataloader.dataset.pipeline.{resize}.scale': f'({args.img_size},{args.img_size})',
-        'train_dataloader.drop_last': 'True',  # every timed step has batch_size images
+        '+train_dataloader.drop_last': 'True',  # every timed step has batch_size images
         'train_cfg.max_epochs': args.epochs,
         'default_hooks.checkpoint': 'None',
         # one scalars.json record per iteration, not a 10-iteration mean
         'default_hooks.logger.interval': 1,
-        'log_processor.window_size': 1,
+        '+log_processor.window_size': 1,
     }
     if args.batch_size is not None:
         opts['train_dataloader.batch_size'] = args.batch_size

@@ -108,10 +108,18 @@ def test_xception_configs_load_cadene_weights_over_http(http_folder):
 def test_training_offline_stops_at_once_with_one_message(closed_port_url,
                                                          tmp_path):
     url = f'{closed_port_url}/efficientnet_b4_ra2_320-7eb33cd5.pth'
+    # annotation files in place, so the data check passes and the download
+    # is the first thing that can fail
+    data = tmp_path / 'data'
+    (data / 'annotations').mkdir(parents=True)
+    for name in ('train_static.json', 'val.json'):
+        (data / 'annotations' / name).write_text('{}')
     result = subprocess.run(
         [sys.executable, 'tools/train.py', 'configs/qc_effnet_ffpp.py',
          '--work-dir', str(tmp_path / 'run'), '--cfg-options',
          f'model.backbone.init_cfg.checkpoint={url}',
+         f'train_dataloader.dataset.data_root={data}',
+         f'val_dataloader.dataset.data_root={data}',
          'optim_wrapper.type=OptimWrapper'],
         cwd=REPO, capture_output=True, text=True, timeout=300)
     assert result.returncode == 1

@@ -9,7 +9,6 @@ import torch
 from mmengine.dist import all_reduce, is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
-from mmengine.runner import BaseLoop
 
 from qcdet.quality import QualityScoreStore
 from qcdet.registry import HOOKS, QUALITY_EVALUATORS
@@ -80,8 +79,10 @@ class QualityScoreHook(Hook):
         """Set up from the training data; a test-only run (``runner.test()``
         of a QC config) builds nothing of it, so a checkpoint can be tested
         where only the test sets are. (``runner.train_loop`` would build the
-        loop, hence the look at the attribute behind it.)"""
-        if not isinstance(runner._train_loop, BaseLoop):
+        loop, hence the look at the attribute behind it: a config dict or
+        None until ``runner.train()`` builds it.)"""
+        train_loop = getattr(runner, '_train_loop', 'built')
+        if train_loop is None or isinstance(train_loop, dict):
             return
         loader = runner.train_dataloader
         dataset = loader.dataset
