@@ -24,6 +24,7 @@ from mmengine.runner import load_checkpoint
 from qcdet.faces import DEFAULT_FACE_DETECTOR, FaceCropper
 from qcdet.registry import MODELS, TRANSFORMS
 from qcdet.utils.checkpoint import use_safe_checkpoint_loading
+from qcdet.utils.progress import progress_bar
 from qcdet.utils.video import (
     VideoReadError,
     evenly_spaced_indices,
@@ -229,7 +230,7 @@ class DeepfakeInferencer:
         frames, with the preprocessing's decoder (exact frames)."""
         wanted = sample_frame_indices(video_frame_count(path),
                                       self.num_frames)
-        bar = _progress_bar(len(wanted), f'{Path(path).name}',
+        bar = progress_bar(len(wanted), f'{Path(path).name}', unit='frame',
                             enabled=progress)
         try:
             for index, frame in iter_frames(path, wanted):
@@ -283,25 +284,4 @@ class DeepfakeInferencer:
 def _chain_first(first, rest):
     yield first
     yield from rest
-
-
-class _NoBar:
-
-    def update(self, n):
-        pass
-
-    def close(self):
-        pass
-
-
-def _progress_bar(total: int, desc: str, enabled: Optional[bool] = True):
-    """A tqdm bar; ``enabled=None`` shows it only on a terminal."""
-    if enabled is False:
-        return _NoBar()
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return _NoBar()
-    return tqdm(total=total, desc=desc, unit='frame', leave=False,
-                disable=None if enabled is None else False)
 

@@ -6,7 +6,6 @@ import copy
 import json
 import os
 import statistics
-import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Optional, Tuple
@@ -23,6 +22,7 @@ from qcdet.quality.base import read_bgr_image
 from qcdet.registry import QUALITY_EVALUATORS
 from qcdet.utils.atomic_files import write_json_atomic
 from qcdet.utils.download import ModelFileUnavailable
+from qcdet.utils.progress import progress_bar
 from qcdet.utils.worker_pool import worker_context
 
 __all__ = [
@@ -187,7 +187,8 @@ def score_annotation(ann_in, ann_out, evaluator_cfg, data_root=None,
     method, so the fallback carries no information about the fake's method
     (a per-method median would write the method label into q). Reals get
     ``static_quality: null``. Returns a report dict (see
-    :func:`format_report`).
+    :func:`format_report`). ``progress``: a bar while scoring, on a
+    terminal only (a log file or pipe gets no bar updates).
     """
     ann_in, ann_out = Path(ann_in), Path(ann_out)
     if ann_out.resolve() == ann_in.resolve():
@@ -225,10 +226,8 @@ def score_annotation(ann_in, ann_out, evaluator_cfg, data_root=None,
             f.write(json.dumps(dict(
                 index=index, img_path=data_list[index]['img_path'],
                 score=score, reason=reason, counts=counts)) + '\n')
-    bar = None
-    if progress and tasks:
-        from mmengine.utils import ProgressBar
-        bar = ProgressBar(len(tasks), file=sys.stdout)
+    bar = progress_bar(len(tasks), 'static quality', unit='frame',
+                        enabled=None if progress and tasks else False)
     with open(sidecar, 'a') as f:
         for index, score, reason, counts in _run_tasks(
                 tasks, evaluator_cfg, workers):
@@ -237,10 +236,8 @@ def score_annotation(ann_in, ann_out, evaluator_cfg, data_root=None,
                 index=index, img_path=data_list[index]['img_path'],
                 score=score, reason=reason, counts=counts)) + '\n')
             f.flush()
-            if bar is not None:
-                bar.update()
-    if bar is not None:
-        sys.stdout.write('\n')
+            bar.update(1)
+    bar.close()
 
     scored_by_method = defaultdict(list)
     failures = Counter()

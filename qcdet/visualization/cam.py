@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 __all__ = [
     'CAM_TARGETS', 'default_target_layers', 'find_layer', 'GradCAM',
-    'overlay_cam'
+    'overlay_cam', 'cam_panel'
 ]
 
 CAM_TARGETS = {'real': 0, 'fake': 1}
@@ -125,14 +125,55 @@ class GradCAM:
         return cam / peak if peak > 0 else cam
 
 
+def _heat_map(cam: np.ndarray, width: int, height: int) -> np.ndarray:
+    """The CAM resized smoothly (bicubic, clipped to [0, 1]: no
+    nearest-neighbour blocks) as a JET heat map, uint8 BGR."""
+    if cam.shape != (height, width):
+        cam = np.clip(cv2.resize(cam.astype(np.float32), (width, height),
+                                 interpolation=cv2.INTER_CUBIC), 0, 1)
+    return cv2.applyColorMap(np.uint8(np.round(255 * cam)),
+                             cv2.COLORMAP_JET)
+
+
 def overlay_cam(image_bgr: np.ndarray, cam: np.ndarray,
                 alpha: float = 0.5) -> np.ndarray:
     """The CAM (resized to the image) as a JET heat map blended over the
     BGR image; uint8 BGR."""
     height, width = image_bgr.shape[:2]
-    if cam.shape != (height, width):
-        cam = cv2.resize(cam, (width, height),
-                         interpolation=cv2.INTER_LINEAR)
-    heat = cv2.applyColorMap(np.uint8(np.round(255 * cam)),
-                             cv2.COLORMAP_JET)
+    heat = _heat_map(cam, width, height)
     return cv2.addWeighted(image_bgr, 1 - alpha, heat, alpha, 0)
+
+
+def _text_strip(texts: Sequence[str], width: int) -> np.ndarray:
+    """A dark strip with one white text per ``width``-wide column, the
+    font shrunk until each text fits its column."""
+    height = max(20, round(width * 0.11))
+    strip = np.full((height, width * len(texts), 3), 32, np.uint8)
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    for column, text in enumerate(texts):
+        scale = height / 40
+        while cv2.getTextSize(text, font, scale, 1)[0][0] > width - 8 and \
+                scale > 0.2:
+            scale *= 0.9
+        (_, text_height), _ = cv2.getTextSize(text, font, scale, 1)
+        cv2.putText(strip, text, (column * width + 4,
+                                  (height + text_height) // 2),
+                    font, scale, (255, 255, 255), 1, cv2.LINE_AA)
+    return strip
+
+
+def cam_panel(crop_bgr: np.ndarray, cam: np.ndarray, score: float,
+              target: str = 'fake', size: int = 256) -> np.ndarray:
+    """Face crop | CAM heat map | overlay, each ``size`` px square, under a
+    strip naming the fake score and the class the CAM explains, so the
+    picture reads on its own (a bare 64 px overlay does not). The crop is
+    upscaled bicubically, the CAM smoothly. Used by
+    ``tools/analysis/vis_cam.py``; uint8 BGR, ``size`` + strip tall and
+    ``3 * size`` wide."""
+    crop = cv2.resize(crop_bgr, (size, size), interpolation=cv2.INTER_CUBIC)
+    heat = _heat_map(cam, size, size)
+    row = np.concatenate(
+        [crop, heat, cv2.addWeighted(crop, 0.5, heat, 0.5, 0)], axis=1)
+    strip = _text_strip([f'fake score {score:.3f}',
+                         f'Grad-CAM of "{target}"', 'overlay'], size)
+    return np.concatenate([strip, row], axis=0)

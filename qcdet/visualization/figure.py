@@ -4,8 +4,9 @@ import os
 import os.path as osp
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-__all__ = ['new_figure', 'save_figure']
+__all__ = ['new_figure', 'save_figure', 'integer_ticks']
 
 
 def new_figure(width: float = 6.4, height: float = 4.8) -> Figure:
@@ -19,3 +20,10 @@ def save_figure(fig: Figure, path: str, dpi: int = 100) -> str:
     os.makedirs(folder, exist_ok=True)
     fig.savefig(path, dpi=dpi, format='png')
     return path
+
+
+def integer_ticks(axis) -> None:
+    """Whole-number ticks only (epochs, counts), even with a single value
+    in view (plain ``MaxNLocator(integer=True)`` falls back to fractional
+    ticks when fewer than two integers are visible)."""
+    axis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))

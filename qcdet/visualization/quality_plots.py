@@ -8,19 +8,24 @@ from pathlib import Path
 from typing import Dict, Optional
 
 import numpy as np
-from matplotlib.ticker import MaxNLocator
 
-from .figure import new_figure
+from .figure import integer_ticks, new_figure
 
 __all__ = [
     'load_quality_files', 'quality_histograms', 'plot_quality_histograms',
-    'curriculum_timeline', 'plot_curriculum_timeline'
+    'curriculum_timeline', 'plot_curriculum_timeline', 'static_score_label',
+    'run_static_evaluator', 'annotation_static_evaluator'
 ]
 
 SCORES = ('static', 'dynamic', 'fqs')
-SCORE_LABELS = dict(static='static quality q (identity similarity)',
+SCORE_LABELS = dict(static='static quality q',
                     dynamic='dynamic score d (1 - p_fake)',
                     fqs='Forgery Quality Score (FQS)')
+UNKNOWN_STATIC = 'static quality score'
+# IdentitySimilarityEvaluator backends (tools/quality/score_static.py)
+IDENTITY_BACKENDS = dict(arcface='ArcFace identity similarity',
+                         dlib='dlib identity similarity',
+                         onnx='identity similarity (ONNX model)')
 _EPOCH_FILE = re.compile(r'^epoch_(\d+)\.json$')
 
 
@@ -46,6 +51,52 @@ def load_quality_files(work_dir: str) -> Dict[int, dict]:
     return OrderedDict(sorted(files.items()))
 
 
+def static_score_label(evaluator: Optional[dict]) -> str:
+    """What the static scores measure, from the evaluator config that
+    ``score_annotation`` records in the annotation's metainfo
+    (``static_quality_evaluator``), so that an axis of SSIM scores does not
+    read "identity similarity"; ``'static quality score'`` when unknown."""
+    if not evaluator:
+        return UNKNOWN_STATIC
+    kind = str(evaluator.get('type', '')).split('.')[-1]
+    if kind == 'SSIMSimilarityEvaluator':
+        return 'SSIM similarity'
+    if kind == 'IdentitySimilarityEvaluator':
+        backend = evaluator.get('backend', 'dlib')  # the evaluator's default
+        return IDENTITY_BACKENDS.get(backend, f'{backend} identity '
+                                     'similarity')
+    return f'{UNKNOWN_STATIC} ({kind})' if kind else UNKNOWN_STATIC
+
+
+def run_static_evaluator(work_dir: str) -> Optional[dict]:
+    """The static-quality evaluator of a run's training annotation: the
+    config MMEngine dumped into ``work_dir`` names the annotation file, its
+    metainfo the evaluator. None where either is missing."""
+    from mmengine.config import Config
+
+    from qcdet.datasets.annotation_file import join_data_root
+    for config in sorted(Path(work_dir).glob('*.py')):
+        try:
+            dataset = Config.fromfile(str(config)).train_dataloader.dataset
+        except Exception:  # not the config of a run: try the next file
+            continue
+        ann_file = dataset.get('ann_file')
+        if not ann_file:
+            continue
+        ann_file = join_data_root(Path(dataset.get('data_root') or ''),
+                                  ann_file)
+        if Path(ann_file).is_file():
+            return annotation_static_evaluator(ann_file)
+    return None
+
+
+def annotation_static_evaluator(ann_file: str) -> Optional[dict]:
+    """``metainfo.static_quality_evaluator`` of an annotation file."""
+    with open(ann_file) as f:
+        return json.load(f).get('metainfo', {}).get(
+            'static_quality_evaluator')
+
+
 def _column(samples: dict, key: str) -> np.ndarray:
     """A score column with None (unscored) as NaN."""
     return np.array([np.nan if v is None else v for v in samples[key]],
@@ -69,10 +120,15 @@ def quality_histograms(epoch_data: dict) -> Dict[str, Dict[str, np.ndarray]]:
     return result
 
 
-def plot_quality_histograms(epoch_data: dict, bins: int = 20):
+def plot_quality_histograms(epoch_data: dict, bins: int = 20,
+                            static_label: str = UNKNOWN_STATIC):
     """One panel per score (static, dynamic, FQS), one step histogram per
-    method. Returns ``(figure, quality_histograms(epoch_data))``."""
+    method; ``static_label`` (:func:`static_score_label`) says what the
+    static scores measure. Returns ``(figure,
+    quality_histograms(epoch_data))``."""
     data = quality_histograms(epoch_data)
+    xlabels = dict(static=static_label, dynamic='dynamic score d',
+                   fqs='FQS')
     fig = new_figure(15, 4.5)
     axes = fig.subplots(1, len(SCORES))
     for ax, score in zip(axes, SCORES):
@@ -88,9 +144,9 @@ def plot_quality_histograms(epoch_data: dict, bins: int = 20):
                         color=f'C{i % 10}',
                         label=f'{method} (n={len(d[score])}, '
                         f'mean={d[score].mean():.3f})')
-        ax.set(title=SCORE_LABELS[score], xlabel=score,
+        ax.set(title=SCORE_LABELS[score], xlabel=xlabels[score],
                ylabel='number of fakes')
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        integer_ticks(ax.yaxis)
         ax.grid(alpha=0.3)
         if values:
             ax.legend(fontsize='x-small')
@@ -154,7 +210,7 @@ def plot_curriculum_timeline(files: Dict[int, dict],
              label='easy (FreDA)')
     left.set(xlabel='epoch', ylabel='number of fakes',
              title='Curriculum: hard / easy fakes per epoch')
-    left.xaxis.set_major_locator(MaxNLocator(integer=True))
+    integer_ticks(left.xaxis)
     frac = left.twinx()
     frac.plot(epochs, data['hard_fraction'], color='k', marker='o',
               label='hard fraction')
@@ -170,7 +226,7 @@ def plot_curriculum_timeline(files: Dict[int, dict],
                    label=method)
     right.set(xlabel='epoch', ylabel='mean FQS (higher = more realistic)',
               title='Mean Forgery Quality Score per epoch')
-    right.xaxis.set_major_locator(MaxNLocator(integer=True))
+    integer_ticks(right.xaxis)
     right.grid(alpha=0.3)
     right.legend(fontsize='small')
     if title:

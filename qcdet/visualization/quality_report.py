@@ -2,6 +2,7 @@
 (``tools/quality/score_static.py``): per-method distributions, the least
 and most realistic fakes next to their pairs, and fakes without pairs."""
 import os.path as osp
+import re
 from collections import Counter, OrderedDict
 from typing import Sequence
 
@@ -14,10 +15,14 @@ from .figure import new_figure
 
 __all__ = [
     'summarize_quality', 'format_quality_table', 'plot_quality_distribution',
-    'extreme_fakes', 'plot_contact_sheet'
+    'extreme_fakes', 'frame_origin', 'plot_contact_sheet'
 ]
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+# FF++'s compression levels, as folder names (manipulated_sequences/
+# <Method>/c23/...) and dataset-name suffixes (ffpp_c23)
+_COMPRESSION = re.compile(r'^(raw|c\d+)$')
+_SEQUENCES = ('manipulated_sequences', 'original_sequences')
 
 
 def _stats(values: np.ndarray) -> dict:
@@ -167,9 +172,42 @@ def _pair_image(record: dict, cell: int) -> np.ndarray:
     return cv2.cvtColor(np.concatenate(tiles, axis=1), cv2.COLOR_BGR2RGB)
 
 
+def frame_origin(record: dict) -> dict:
+    """``video``, ``method`` and ``compression`` (None where unknown) of a
+    frame: from the record's ``video_id`` (``<dataset>/<method>/<video>``),
+    ``method`` and ``dataset`` (``ffpp_c23``), else from an FF++ path
+    (``manipulated_sequences/<Method>/<c23>/.../<video>/<frame>``,
+    ``original_sequences/youtube/<c23>/...``), else the frame's folder."""
+    parts = record['img_path'].replace('\\', '/').split('/')
+    video = (record.get('video_id') or '').rsplit('/', 1)[-1] or \
+        (parts[-2] if len(parts) > 1 else None)
+    method, compression = record.get('method'), None
+    starts = [i for i, part in enumerate(parts[:-3]) if part in _SEQUENCES]
+    if starts:
+        where = starts[-1]
+        method = method or ('real' if parts[where] == 'original_sequences'
+                            else parts[where + 1])
+        if _COMPRESSION.match(parts[where + 2]):
+            compression = parts[where + 2]
+    suffix = str(record.get('dataset') or '').rsplit('_', 1)[-1]
+    if compression is None and _COMPRESSION.match(suffix):
+        compression = suffix
+    return dict(video=video, method=method, compression=compression)
+
+
+def _caption(record: dict) -> str:
+    """``Deepfakes c23 · 519_515 frame 000`` (what is known of it)."""
+    origin = frame_origin(record)
+    source = ' '.join(v for v in (origin['method'] or '?',
+                                  origin['compression']) if v)
+    frame = osp.splitext(osp.basename(record['img_path']))[0]
+    return f'{source} · {origin["video"] or "?"} frame {frame}'
+
+
 def plot_contact_sheet(extremes: dict, cell: int = 128, columns: int = 4):
     """Two blocks (lowest, highest), each fake shown next to its pair with
-    its score. Returns ``(figure, extremes)``."""
+    its score, method, compression and video (:func:`frame_origin`).
+    Returns ``(figure, extremes)``."""
     blocks = [(name, rows) for name, rows in extremes.items() if rows]
     if not blocks:
         raise ValueError('no scored, paired fake to show')
@@ -184,9 +222,7 @@ def plot_contact_sheet(extremes: dict, cell: int = 128, columns: int = 4):
             ax = grid[row + i // columns, i % columns]
             ax.imshow(_pair_image(record, cell))
             ax.set_title(f'{name} #{i + 1}: q={record["static_quality"]:.3f}'
-                         f'\n{record.get("method", "?")} '
-                         f'{osp.basename(record["img_path"])}',
-                         fontsize='x-small')
+                         f'\n{_caption(record)}', fontsize='x-small')
         row += int(np.ceil(len(records) / columns))
     fig.suptitle('Lowest and highest static quality (left: fake, right: its '
                  'real pair)')

@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Dict, List, Sequence
 
 import numpy as np
-from matplotlib.ticker import MaxNLocator
 
-from .figure import new_figure
+from .figure import integer_ticks, new_figure
 
 __all__ = ['find_scalar_logs', 'load_training_log', 'plot_training_curves']
 
@@ -82,8 +81,7 @@ def plot_training_curves(log: dict, title: str = 'Training curves'):
         ax.plot(epochs, values, marker='o', color='C0' if split == 'train'
                 else 'C1', label=f'{split} {key}')
         ax.set(xlabel='epoch', ylabel=key, title=label)
-        if epochs:
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        integer_ticks(ax.xaxis)
         ax.grid(alpha=0.3)
         ax.legend(fontsize='small')
     fig.suptitle(title)

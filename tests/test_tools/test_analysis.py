@@ -93,6 +93,9 @@ def test_plot_quality(qc_run, tmp_path, capsys):
                        '--out-dir', tmp_path, capsys=capsys)
     assert_png(tmp_path / 'quality_epoch_1.png')
     assert_png(tmp_path / 'curriculum_timeline.png')
+    # found through the config dumped into the work dir: the training
+    # annotation's metainfo names the evaluator (scored_ann: SSIM)
+    assert 'static scores: SSIM similarity' in printed
     first = quality_file(work, 1)
     per_method = Counter(first['samples']['method'])
     for method, count in per_method.items():
@@ -182,6 +185,22 @@ def test_quality_report(demo_root, scored_ann, tmp_path, capsys):
     assert 'Fakes without pair_path: 1' in printed
 
 
+def test_quality_report_captions_name_video_and_method(scored_ann):
+    from qcdet.visualization import (
+        extreme_fakes,
+        load_annotation_records,
+        plot_contact_sheet,
+    )
+    extremes = extreme_fakes(load_annotation_records(str(scored_ann)), 3)
+    fig, _ = plot_contact_sheet(extremes)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    shown = extremes['lowest'] + extremes['highest']
+    assert len(titles) == len(shown)
+    for title, record in zip(titles, shown):
+        video = record['video_id'].rsplit('/', 1)[-1]  # demo/<method>/<id>
+        assert video in title and record['method'] in title, title
+
+
 def test_get_flops(capsys):
     printed = run_tool('tools/analysis/get_flops.py', 'configs/qc_demo.py',
                        '--shape', 64, 64, capsys=capsys)
@@ -197,6 +216,22 @@ def test_get_flops(capsys):
     large = json.loads(printed.strip().splitlines()[-1])
     # convolutions dominate: 4x the pixels is about 4x the FLOPs
     assert 3.5 < large['flops'] / small['flops'] <= 4.0
+
+
+def test_get_flops_at_the_configs_input_size(capsys):
+    from qcdet.apis import crop_size_from_cfg
+    size = crop_size_from_cfg(Config.fromfile('configs/qc_demo.py'))
+    assert size == 64
+    printed = run_tool('tools/analysis/get_flops.py', 'configs/qc_demo.py',
+                       capsys=capsys)
+    default = json.loads(printed.strip().splitlines()[-1])
+    assert default['shape'] == [size, size]
+    assert "(1, 3, 64, 64) (the config's test Resize)" in printed
+    printed = run_tool('tools/analysis/get_flops.py', 'configs/qc_demo.py',
+                       '--shape', 256, capsys=capsys)
+    large = json.loads(printed.strip().splitlines()[-1])
+    assert large['shape'] == [256, 256]
+    assert default['flops'] < large['flops'] / 10  # 16x the pixels
 
 
 @pytest.mark.parametrize('algorithm',

@@ -35,6 +35,14 @@ def test_print_config_merges_bases_and_overrides(cli):
     assert 'max_epochs=12' not in changed
 
 
+def test_browse_dataset_modes_are_the_browsers():
+    import runpy
+
+    from qcdet.visualization.dataset_browser import BROWSE_MODES
+    tool = runpy.run_path('tools/misc/browse_dataset.py')
+    assert tool['BROWSE_MODES'] == BROWSE_MODES
+
+
 @pytest.fixture(scope='module')
 def static_root(demo_root):
     """The demo data with its train fakes' static scores (SSIM)."""

@@ -1,5 +1,8 @@
 import importlib.util
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import cv2
@@ -205,3 +208,18 @@ def test_cli(dataset, capsys):
     assert sum(r['static_quality'] is not None for r in records) == 7
     printed = capsys.readouterr().out
     assert 'missing pair file: 1' in printed and 'A ' in printed
+
+
+def test_cli_writes_no_bar_updates_into_a_file(dataset):
+    """A log file or pipe gets the report, not one bar update per pair
+    (carriage returns); the bar is for terminals."""
+    out = dataset.parent / 'piped.json'
+    proc = subprocess.run(
+        [sys.executable, 'tools/quality/score_static.py', str(dataset),
+         '--out', str(out), '--backend', 'ssim'],
+        cwd=REPO, capture_output=True, timeout=120,  # bytes: keeps \r
+        env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert out.is_file()
+    assert b'\r' not in proc.stdout + proc.stderr
+    assert proc.stdout.count(b'wrote ') == 1  # the report

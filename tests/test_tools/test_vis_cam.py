@@ -8,7 +8,11 @@ from mmengine.config import Config
 
 from qcdet.apis import crop_size_from_cfg
 from qcdet.registry import MODELS
-from qcdet.visualization.cam import GradCAM, default_target_layers
+from qcdet.visualization.cam import (
+    CAM_TARGETS,
+    GradCAM,
+    default_target_layers,
+)
 
 FFPP_VIDEO = ('icpr2020dfdc/ffpp/original_sequences/youtube/c23/videos/'
               '004.mp4')
@@ -52,17 +56,40 @@ def vis_cam(cli, checkpoint, out_dir, *args):
     ])
 
 
+def check_panel(panel, crop, panel_size=256):
+    """crop | heat map | overlay, each ``panel_size`` px, under a text
+    strip; the left picture is the crop upscaled bicubically."""
+    assert panel.shape[1] == 3 * panel_size
+    assert panel.shape[0] > panel_size >= 256
+    upscaled = cv2.resize(crop, (panel_size, panel_size),
+                          interpolation=cv2.INTER_CUBIC)
+    left = panel[-panel_size:, :panel_size].astype(int)
+    assert np.abs(left - upscaled).mean() < 2  # PNG is lossless; ~equal
+    assert panel[:-panel_size].std() > 10  # the score strip has text
+
+
 def test_vis_cam_on_a_demo_crop(demo_root, checkpoint, tmp_path, cli):
     image = next(iter(sorted((demo_root / 'fake').rglob('*.png'))))
     log = vis_cam(cli, checkpoint, tmp_path, str(image), '--no-face-crop')
     size = crop_size_from_cfg(Config.fromfile('configs/qc_demo.py'))
-    overlay = cv2.imread(str(tmp_path / f'{image.stem}_cam.png'))
-    assert overlay.shape == (size, size, 3)
-    check_cam(np.load(tmp_path / f'{image.stem}_cam.npy'), (size, size))
-    # the heat map is blended over the crop, which is still there
+    panel = cv2.imread(str(tmp_path / f'{image.stem}_cam.png'))
     crop = cv2.resize(cv2.imread(str(image)), (size, size))
-    assert not np.array_equal(overlay, crop)
+    check_panel(panel, crop)
+    check_cam(np.load(tmp_path / f'{image.stem}_cam.npy'), (size, size))
+    # the heat map is blended over the crop in the right picture
+    right = panel[-256:, 512:]
+    assert not np.array_equal(right, panel[-256:, :256])
     assert 'CAM of "fake" on backbone' in log
+    vis_cam(cli, checkpoint, tmp_path, str(image), '--no-face-crop',
+            '--panel-size', '320')
+    check_panel(cv2.imread(str(tmp_path / f'{image.stem}_cam.png')), crop,
+                320)
+
+
+def test_vis_cam_targets_are_the_cam_targets():
+    import runpy
+    tool = runpy.run_path('tools/analysis/vis_cam.py')
+    assert sorted(tool['TARGETS']) == sorted(CAM_TARGETS)
 
 
 @pytest.mark.slow
@@ -74,8 +101,8 @@ def test_vis_cam_on_a_video_frame_face(shared_data, checkpoint, tmp_path,
     vis_cam(cli, checkpoint, tmp_path, str(video), '--frame', '10',
             '--target', 'real')
     size = crop_size_from_cfg(Config.fromfile('configs/qc_demo.py'))
-    overlay = cv2.imread(str(tmp_path / '004_frame10_cam.png'))
-    assert overlay.shape == (size, size, 3)
+    panel = cv2.imread(str(tmp_path / '004_frame10_cam.png'))
+    assert panel.shape[1] == 3 * 256 and panel.shape[0] > 256
     check_cam(np.load(tmp_path / '004_frame10_cam.npy'), (size, size))
 
 

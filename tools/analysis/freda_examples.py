@@ -3,32 +3,37 @@ mixed and their log-magnitude spectra.
 
     python tools/analysis/freda_examples.py data/demo/annotations/train.json \
         --num 4 --radius 0.1 --out freda.png
+
+Matplotlib and qcdet load after the arguments, so ``--help`` answers at once.
 """
 import argparse
 
-from qcdet.visualization import (
-    load_annotation_records,
-    pick_paired_fakes,
-    plot_freda_examples,
-    save_figure,
-)
-
 
 def parse_args():
-    parser = argparse.ArgumentParser(description='FreDA example grid')
+    parser = argparse.ArgumentParser(
+        description='Draw a FreDA example grid for a few fakes of an '
+        'annotation file: fake, real, mixed and their spectra.')
     parser.add_argument('ann_file', help='annotation file with pair_path')
     parser.add_argument('--data-root', help='default: as score_static.py')
     parser.add_argument('--num', type=int, default=4, help='number of fakes')
     parser.add_argument('--radius', type=float, default=0.1,
                         help='mask radius relative to Nyquist')
     parser.add_argument('--shape', choices=['circle', 'square'],
-                        default='circle')
-    parser.add_argument('--out', default='freda_examples.png')
+                        default='circle',
+                        help='shape of the low-frequency mask')
+    parser.add_argument('--out', default='freda_examples.png',
+                        help='output PNG (default: %(default)s)')
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
+    from qcdet.visualization import (
+        load_annotation_records,
+        pick_paired_fakes,
+        plot_freda_examples,
+        save_figure,
+    )
     records = load_annotation_records(args.ann_file, args.data_root)
     picked = pick_paired_fakes(records, args.num)
     if not picked:

@@ -2,49 +2,57 @@
 head on one preprocessed image), counted by fvcore.
 
     python tools/analysis/get_flops.py configs/qc_effnet_ffpp.py \
-        --shape 256 256
+        [--shape 256 256]
+
+The input size defaults to the config's own, the test pipeline's
+``Resize`` (as ``tools/infer.py`` crops faces), so the numbers are those
+of the model as configured; ``--shape`` sets another.
 
 fvcore counts one multiply-add as one FLOP (so its "FLOPs" are MACs), and
 only the operators it has formulas for (convolutions, matmuls, ...);
 element-wise operators it does not know (activations, additions) are left
-out and reported as a count of skipped operator calls.
+out and reported as a count of skipped operator calls. Torch, fvcore and
+MMEngine load after the arguments, so ``--help`` answers at once.
 """
 import argparse
 import json
 
-import torch
-import torch.nn as nn
-from fvcore.nn import FlopCountAnalysis
-from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
-
-from qcdet.registry import MODELS
-from qcdet.utils.cli import height_width
-
-
-class TensorForward(nn.Module):
-    """``model(x, mode='tensor')`` as a plain one-input module for tracing."""
-
-    def __init__(self, model: nn.Module):
-        super().__init__()
-        self.model = model
-
-    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        return self.model(inputs, mode='tensor')
+from qcdet.utils.cli import (
+    add_cfg_options_argument,
+    apply_cfg_options,
+    check_config,
+    height_width,
+)
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description='Params and FLOPs')
+    parser = argparse.ArgumentParser(
+        description='Count the parameters and FLOPs of a detector at its '
+        'input size.')
     parser.add_argument('config', help='config file')
-    parser.add_argument('--shape', type=int, nargs='+', default=[256, 256],
-                        help='input height and width (one value: square)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--shape', type=int, nargs='+', default=None,
+                        help='input height and width (one value: square; '
+                        "default: the test pipeline's Resize, else 256)")
+    add_cfg_options_argument(parser)
     return parser.parse_args()
 
 
-def count(model: nn.Module, height: int, width: int) -> dict:
+def count(model, height: int, width: int) -> dict:
     """``params`` (all parameters, used or not), ``flops`` and the
     operators fvcore skipped (``{name: calls}``)."""
+    import torch
+    from fvcore.nn import FlopCountAnalysis
+
+    class TensorForward(torch.nn.Module):
+        """``model(x, mode='tensor')`` as a one-input module for tracing."""
+
+        def __init__(self, model):
+            super().__init__()
+            self.model = model
+
+        def forward(self, inputs):
+            return self.model(inputs, mode='tensor')
+
     model.eval()
     analysis = FlopCountAnalysis(TensorForward(model),
                                  torch.zeros(1, 3, height, width))
@@ -59,15 +67,24 @@ def count(model: nn.Module, height: int, width: int) -> dict:
 
 def main():
     args = parse_args()
-    height, width = height_width(args.shape)
+    check_config(args.config)
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    from qcdet.apis import crop_size_from_cfg
+    from qcdet.registry import MODELS
     cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    apply_cfg_options(cfg, args.cfg_options)
+    if args.shape:
+        (height, width), source = height_width(args.shape), '--shape'
+    else:
+        height = width = crop_size_from_cfg(cfg)
+        source = "the config's test Resize"
     init_default_scope(cfg.get('default_scope', 'qcdet'))
     model = MODELS.build(cfg.model)
     result = count(model, height, width)
     skipped = result['unsupported_ops']
-    print(f'input shape: (1, 3, {height}, {width})')
+    print(f'input shape: (1, 3, {height}, {width}) ({source})')
     print(f'params: {result["params"]} ({result["params"] / 1e6:.3f} M)')
     print(f'flops: {result["flops"]} ({result["flops"] / 1e9:.4f} GFLOPs, '
           'fvcore: one multiply-add = one FLOP)')

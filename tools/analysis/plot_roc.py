@@ -2,15 +2,17 @@
 
     python tools/analysis/plot_roc.py preds_ffpp.pkl preds_celebdf.pkl \
         --names ffpp celebdf --out roc.png
+
+Matplotlib and qcdet load after the arguments, so ``--help`` answers at once.
 """
 import argparse
 import json
 
-from qcdet.visualization import load_predictions, plot_roc, save_figure
-
 
 def parse_args():
-    parser = argparse.ArgumentParser(description='Plot ROC curves')
+    parser = argparse.ArgumentParser(
+        description='Plot the ROC curves of test sets from the prediction '
+        'pickles of tools/test.py --out.')
     parser.add_argument('pred_files', nargs='+',
                         help='pickles written by tools/test.py --out')
     parser.add_argument('--names', nargs='+',
@@ -30,6 +32,7 @@ def main():
     if len(names) != len(args.pred_files):
         raise SystemExit(f'--names has {len(names)} names for '
                          f'{len(args.pred_files)} files')
+    from qcdet.visualization import load_predictions, plot_roc, save_figure
     predictions = [load_predictions(p) for p in args.pred_files]
     fig, curves = plot_roc(predictions, names, video=not args.no_video,
                            aggregation=args.aggregation)

@@ -11,8 +11,6 @@ import argparse
 
 import numpy as np
 
-from qcdet.datasets.samplers import QualityCurriculumSampler
-
 
 class Fakes:
     def __init__(self, n):
@@ -26,6 +24,7 @@ class Fakes:
 
 
 def sampler_for(num_fakes, **kwargs):
+    from qcdet.datasets.samplers import QualityCurriculumSampler
     sampler = QualityCurriculumSampler(Fakes(num_fakes), seed=0, end_epoch=1,
                                        rank=0, world_size=1, **kwargs)
     sampler.set_scores(np.arange(num_fakes, dtype=float))  # rank = quality
@@ -59,9 +58,14 @@ def hard_rates(num_fakes, temperature, fraction, epochs):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--num-fakes', type=int, default=200)
-    parser.add_argument('--epochs', type=int, default=400)
+    parser = argparse.ArgumentParser(
+        description='Print how strongly the curriculum follows FQS: the '
+        'slots of the least and most realistic fakes per selection strength '
+        'and temperature (the tables of docs/method.md).')
+    parser.add_argument('--num-fakes', type=int, default=200,
+                        help='fakes of the toy dataset, ranked by quality')
+    parser.add_argument('--epochs', type=int, default=400,
+                        help='epochs averaged per table cell')
     args = parser.parse_args()
     print("mode='paced', freda_fraction=0.3")
     print('beta | slots per epoch: bottom / top quartile | FreDA share')

@@ -10,28 +10,34 @@ Each image, and each chosen frame of a video (``--frame N``, else
 ``tools/infer.py`` (``DeepfakeInferencer``) and the config's test pipeline,
 so the CAM is of the crop the detector scores. ``--no-face-crop`` takes
 images as crops already (a dataset's frames). Writes
-``<out-dir>/<name>[_frame<N>]_cam.png``: the crop with the CAM as a heat
-map over it (and the CAM as ``.npy`` with ``--save-map``).
+``<out-dir>/<name>[_frame<N>]_cam.png``: a panel of the crop, the CAM as a
+heat map and the two blended, each ``--panel-size`` px, under a strip with
+the fake score and the target class (``qcdet.visualization.cam.cam_panel``;
+and the CAM as ``.npy`` with ``--save-map``).
 
 The default target layer is the map the detector pools for its head (the
 backbone's last map; SRM's fusion, UCF's common-feature projection);
 layers giving no [B, C, H, W] map (a transformer's tokens, a pooled
 vector) are refused with a message naming the detector and the layer.
+Torch, OpenCV and the model load after the arguments, so ``--help``
+answers at once.
 """
 import argparse
 import sys
 from pathlib import Path
 
-import cv2
-import numpy as np
-import torch
+from qcdet.utils.cli import FACE_DETECTOR_CHOICES
 
-from qcdet.apis import DeepfakeInferencer, list_media, media_kind
-from qcdet.visualization.cam import CAM_TARGETS, GradCAM, overlay_cam
+# the classes Grad-CAM can explain (qcdet.visualization.cam.CAM_TARGETS,
+# checked equal by tests/test_tools/test_vis_cam.py)
+TARGETS = ('fake', 'real')
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description='Grad-CAM of a detector')
+    parser = argparse.ArgumentParser(
+        description='Show where a detector finds its evidence: Grad-CAM of '
+        'each face crop, as a panel of crop, heat map and overlay with the '
+        'fake score.')
     parser.add_argument('config', help='config the model was trained with')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('inputs', nargs='+', metavar='INPUT',
@@ -42,7 +48,7 @@ def parse_args():
                         help='layer names, e.g. backbone or '
                         'backbone.model.blocks.4 (default: the map the '
                         'detector pools for its head)')
-    parser.add_argument('--target', choices=sorted(CAM_TARGETS),
+    parser.add_argument('--target', choices=TARGETS,
                         default='fake', help='class the CAM explains')
     parser.add_argument('--frame', type=int, default=None,
                         help='video frame index (default: --num-frames '
@@ -52,18 +58,26 @@ def parse_args():
     parser.add_argument('--no-face-crop', action='store_true',
                         help='the images are aligned face crops already')
     parser.add_argument('--detector', default=None,
-                        choices=['cascade', 'dlib', 'retinaface'],
+                        choices=FACE_DETECTOR_CHOICES,
                         help='face detector (default: as tools/infer.py)')
     parser.add_argument('--save-map', action='store_true',
                         help='also write the CAM as .npy')
-    parser.add_argument('--device', default='cpu')
-    return parser.parse_args()
+    parser.add_argument('--panel-size', type=int, default=256,
+                        help='side in pixels of each of the three pictures '
+                        '(crop, heat map, overlay; default: %(default)s)')
+    parser.add_argument('--device', default='cpu',
+                        help='cpu, cuda, cuda:1, ... (default: cpu)')
+    args = parser.parse_args()
+    if args.panel_size < 64:
+        parser.error('--panel-size must be at least 64')
+    return args
 
 
 def input_items(inputs):
     """``(path, output name)`` per input file; files in a folder are named
     by their path in it (``a/b/000.png`` -> ``a_b_000``), so that equal
     file names in different subfolders do not overwrite each other."""
+    from qcdet.apis import list_media
     items = []
     for item in map(Path, inputs):
         if item.is_dir():
@@ -77,6 +91,7 @@ def input_items(inputs):
 def read_frame(path: Path, index: int):
     """Frame ``index`` of a video, decoded in order (exact, unlike
     seeking); None past the end."""
+    import cv2
     capture = cv2.VideoCapture(str(path))
     try:
         for _ in range(index):
@@ -91,6 +106,9 @@ def read_frame(path: Path, index: int):
 def frames_of(path: Path, inferencer, frame):
     """``(frame index or None for an image, BGR frame)`` of the frames to
     explain."""
+    import cv2
+
+    from qcdet.apis import media_kind
     if media_kind(path) != 'video':
         image = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if image is None:
@@ -106,6 +124,12 @@ def frames_of(path: Path, inferencer, frame):
 
 def main():
     args = parse_args()
+    import cv2
+    import numpy as np
+    import torch
+
+    from qcdet.apis import DeepfakeInferencer
+    from qcdet.visualization.cam import CAM_TARGETS, GradCAM, cam_panel
     options = dict(device=args.device, num_frames=args.num_frames)
     if args.detector:
         options['detector'] = args.detector
@@ -142,12 +166,17 @@ def main():
                               interpolation=cv2.INTER_LINEAR)
             with torch.no_grad():
                 prob = inferencer.model(inputs, mode='tensor').softmax(1)
+            fake = float(prob[0, 1])
             stem = out_dir / f'{name}{suffix}_cam'
-            cv2.imwrite(f'{stem}.png', overlay_cam(crop, heat))
+            panel = cam_panel(crop, heat, fake, args.target,
+                              args.panel_size)
+            # smallest lossless PNG: a panel is ~0.1 MB, not ~0.2
+            cv2.imwrite(f'{stem}.png', panel,
+                        [cv2.IMWRITE_PNG_COMPRESSION, 9])
             if args.save_map:
                 np.save(f'{stem}.npy', heat.astype(np.float32))
             print(f'{where}: fake probability '
-                  f'{float(prob[0, 1]):.4f}, CAM of "{args.target}" on '
+                  f'{fake:.4f}, CAM of "{args.target}" on '
                   f'{"+".join(cam.target_layers)} -> {stem}.png')
 
 

@@ -13,24 +13,29 @@ fresh run has none, so every fake gets the median dynamic score, i.e.
 FQS = alpha * q). ``--scores work_dir/quality/epoch_K.json`` holds the
 dynamic scores after epoch K, which plan epoch K + 1 (the default
 ``--epoch`` then).
+
+MMEngine, torch and matplotlib load after the arguments, so ``--help``
+answers at once.
 """
 import argparse
 import os.path as osp
 
-from mmengine.config import Config, DictAction
-
-from qcdet.visualization import save_figure
-from qcdet.visualization.dataset_browser import (
-    BROWSE_MODES,
-    EpochReplay,
-    browse_samples,
-    plot_browsed_samples,
-    read_dynamic,
+from qcdet.utils.cli import (
+    add_cfg_options_argument,
+    apply_cfg_options,
+    check_config,
 )
+
+# --mode choices (qcdet.visualization.dataset_browser.BROWSE_MODES, checked
+# equal by tests/test_tools/test_misc_tools.py)
+BROWSE_MODES = ('original', 'transformed', 'concat', 'pipeline')
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description='Browse a dataset')
+    parser = argparse.ArgumentParser(
+        description='Browse a config\'s data as one training epoch sees '
+        'it: a grid of samples after the pipeline, with the curriculum\'s '
+        'decisions.')
     parser.add_argument('config', help='config file')
     parser.add_argument('--output-dir', help='write the grid PNG here')
     parser.add_argument('--show', action='store_true',
@@ -58,8 +63,7 @@ def parse_args():
     parser.add_argument('--seed', type=int, default=None,
                         help="the sampler's seed (default: the config's "
                         'randomness.seed)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings, key=value')
+    add_cfg_options_argument(parser)
     args = parser.parse_args()
     if not (args.output_dir or args.show):
         parser.error('nothing to do: give --output-dir and/or --show')
@@ -68,9 +72,18 @@ def parse_args():
 
 def main():
     args = parse_args()
+    check_config(args.config)
+    from mmengine.config import Config
+
+    from qcdet.visualization import save_figure
+    from qcdet.visualization.dataset_browser import (
+        EpochReplay,
+        browse_samples,
+        plot_browsed_samples,
+        read_dynamic,
+    )
     cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    apply_cfg_options(cfg, args.cfg_options)
     dynamic, epoch = None, args.epoch or 1
     if args.scores:
         dynamic, scored_epoch = read_dynamic(args.scores)

@@ -1,5 +1,5 @@
-"""Write the static quality score (identity similarity of each fake to its
-paired real) into a new annotation file.
+"""Write the static quality score (identity similarity, or SSIM, of each
+fake to its paired real) into a new annotation file.
 
     python tools/quality/score_static.py data/ffpp_c23/annotations/train.json \
         --out data/ffpp_c23/annotations/train_static.json
@@ -8,19 +8,13 @@ By default faces are compared with the paper's ArcFace model, downloaded on
 first use into the model cache; where it is neither cached nor downloadable,
 with dlib's recogniser (a warning says so).
 
+A progress bar is drawn only on a terminal: a log file or pipe gets the
+final report and no bar updates.
+
 See docs/quality_static.md.
 """
 import argparse
 import sys
-
-from qcdet.faces.embedders import fetch_arcface_model
-from qcdet.offline.static_quality import (
-    choose_static_backend,
-    evaluator_config,
-    format_report,
-    score_annotation,
-)
-from qcdet.utils import ModelFileUnavailable
 
 
 def parse_args(argv=None):
@@ -57,7 +51,9 @@ def parse_args(argv=None):
                         help='constant score for fakes without a usable pair '
                         '(default: median of all scored fakes, whatever '
                         'their method; 0.5 if none)')
-    parser.add_argument('--no-progress', action='store_true')
+    parser.add_argument('--no-progress', action='store_true',
+                        help='no progress bar, even on a terminal (a file '
+                        'or pipe never gets one)')
     return parser.parse_args(argv)
 
 
@@ -70,6 +66,14 @@ def main(argv=None):
                  'onnx)')
     if args.fallback is not None and not 0.0 <= args.fallback <= 1.0:
         sys.exit(f'--fallback must be in [0, 1], got {args.fallback}')
+    from qcdet.faces.embedders import fetch_arcface_model
+    from qcdet.offline.static_quality import (
+        choose_static_backend,
+        evaluator_config,
+        format_report,
+        score_annotation,
+    )
+    from qcdet.utils import ModelFileUnavailable
     detector_cfg = {}
     if args.detector_scale != 1.0:
         detector_cfg['scale'] = args.detector_scale

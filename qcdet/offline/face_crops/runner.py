@@ -2,7 +2,6 @@
 groups, resumable, failures counted instead of stopping, annotation files
 written at the end (atomically)."""
 import os.path as osp
-import sys
 from collections import Counter, defaultdict
 from typing import Dict, List, Optional, Tuple
 
@@ -12,6 +11,7 @@ from qcdet.faces import (
     default_detector_cfg,
 )
 from qcdet.utils.atomic_files import write_json_atomic
+from qcdet.utils.progress import progress_bar
 from qcdet.utils.worker_pool import worker_context
 
 from .layouts import SPLITS, DatasetLayout, VideoItem
@@ -71,15 +71,6 @@ def _run_group(task):
             results.append(marker or failure_result(
                 v, 'error', f'{type(e).__name__}: {e}'))
         return results
-
-
-def _progress(total):
-    try:
-        from tqdm import tqdm
-        return tqdm(total=total, unit='video', file=sys.stderr,
-                    dynamic_ncols=True)
-    except ImportError:
-        return None
 
 
 # -------------------------------------------------------------- outputs
@@ -206,7 +197,7 @@ def preprocess_dataset(layout: DatasetLayout, out_root: str,
     todo = sum(len(f) + (r is not None) - len(d) for r, f, d in tasks)
 
     failures = {}
-    bar = _progress(todo) if progress and todo else None
+    bar = progress_bar(todo, unit='video') if progress and todo else None
 
     def collect(results):
         for result in results:
