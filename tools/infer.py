@@ -15,11 +15,11 @@ import os.path as osp
 from pathlib import Path
 
 from qcdet.utils.cli import (
-    DEFAULT_FACE_DETECTOR,
-    FACE_DETECTOR_CHOICES,
+    add_inference_arguments,
     check_checkpoint,
     check_config,
     fail,
+    inferencer_options,
 )
 
 
@@ -35,25 +35,7 @@ def parse_args():
                         '(default: print them)')
     parser.add_argument('--show-dir',
                         help='write annotated copies (box + score) here')
-    parser.add_argument('--num-frames', type=int, default=32,
-                        help='frames decoded per video, evenly spaced')
-    parser.add_argument('--detector', default=DEFAULT_FACE_DETECTOR,
-                        choices=FACE_DETECTOR_CHOICES,
-                        help='face detector (default: %(default)s, RetinaFace '
-                        'with a full-resolution retry where it finds nothing)')
-    parser.add_argument('--aggregation', choices=['mean', 'max'],
-                        default='mean', help='frame scores -> video score')
-    parser.add_argument('--threshold', type=float, default=0.5,
-                        help='score above which an input is labelled fake')
-    parser.add_argument('--crop-size', type=int, default=None,
-                        help='aligned face crop size (default: the test '
-                        'pipeline\'s Resize, else 256)')
-    parser.add_argument('--margin', type=float, default=1.3,
-                        help='crop zoom-out around the face, as in '
-                        'preprocessing')
-    parser.add_argument('--device', default=None,
-                        help='cpu, cuda, cuda:1, ... (default: cuda if '
-                        'available)')
+    add_inference_arguments(parser)
     return parser.parse_args()
 
 
@@ -94,11 +76,8 @@ def main():
     if missing:
         fail(f'input not found: {", ".join(missing)}')
     from qcdet.apis import DeepfakeInferencer, MediaAnnotator, media_kind
-    inferencer = DeepfakeInferencer(
-        args.config, args.checkpoint, device=args.device,
-        detector=args.detector, num_frames=args.num_frames,
-        aggregation=args.aggregation, threshold=args.threshold,
-        crop_size=args.crop_size, margin=args.margin)
+    inferencer = DeepfakeInferencer(args.config, args.checkpoint,
+                                    **inferencer_options(args))
     items = input_items(args.inputs)
     if not items:
         fail(f'no images or videos found in {args.inputs}')

@@ -13,7 +13,8 @@ __all__ = ['height_width', 'VIS_BACKENDS', 'add_vis_backends_argument',
            'vis_backends_config', 'FACE_DETECTOR_CHOICES',
            'DEFAULT_FACE_DETECTOR',
            'add_cfg_options_argument', 'apply_cfg_options', 'check_config',
-           'check_checkpoint', 'check_data_files', 'fail']
+           'check_checkpoint', 'check_data_files', 'fail',
+           'add_inference_arguments', 'inferencer_options']
 
 # face detectors of qcdet.faces.FaceCropper (--detector of the tools)
 FACE_DETECTOR_CHOICES = ('cascade', 'dlib', 'retinaface')
@@ -71,6 +72,42 @@ def vis_backends_config(names: Sequence[str]) -> list:
                              f'package: pip install {package}')
         backends.append(dict(type=backend))
     return backends
+
+
+# --------------------------------------------------------------- inference
+# the flags that set up qcdet.apis.DeepfakeInferencer, shared by the tools
+# that score media (tools/infer.py, tools/serve.py), so one file scores the
+# same with the same flags in both
+INFERENCER_FLAGS = ('device', 'detector', 'num_frames', 'aggregation',
+                    'threshold', 'crop_size', 'margin')
+
+
+def add_inference_arguments(parser) -> None:
+    """The DeepfakeInferencer flags; :func:`inferencer_options` reads them."""
+    parser.add_argument('--num-frames', type=int, default=32,
+                        help='frames decoded per video, evenly spaced')
+    parser.add_argument('--detector', default=DEFAULT_FACE_DETECTOR,
+                        choices=FACE_DETECTOR_CHOICES,
+                        help='face detector (default: %(default)s, RetinaFace '
+                        'with a full-resolution retry where it finds nothing)')
+    parser.add_argument('--aggregation', choices=['mean', 'max'],
+                        default='mean', help='frame scores -> video score')
+    parser.add_argument('--threshold', type=float, default=0.5,
+                        help='score above which an input is labelled fake')
+    parser.add_argument('--crop-size', type=int, default=None,
+                        help='aligned face crop size (default: the test '
+                        'pipeline\'s Resize, else 256)')
+    parser.add_argument('--margin', type=float, default=1.3,
+                        help='crop zoom-out around the face, as in '
+                        'preprocessing')
+    parser.add_argument('--device', default=None,
+                        help='cpu, cuda, cuda:1, ... (default: cuda if '
+                        'available)')
+
+
+def inferencer_options(args) -> dict:
+    """DeepfakeInferencer keyword arguments from the parsed flags."""
+    return {name: getattr(args, name) for name in INFERENCER_FLAGS}
 
 
 # ------------------------------------------------------------ --cfg-options
