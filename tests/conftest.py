@@ -12,7 +12,7 @@ def shared_data_dir() -> Path:
     return Path(env) if env else REPO_ROOT.parent / 'shared' / 'data'
 
 
-@pytest.fixture
+@pytest.fixture(scope='session')
 def shared_data():
     path = shared_data_dir()
     if not path.is_dir():

@@ -53,11 +53,9 @@ def checkpoint(tmp_path_factory):
 
 
 @pytest.fixture(scope='module')
-def ffpp():
+def ffpp(shared_data):
     """The real FF++ clip, read in place from ../shared/data."""
-    root = os.environ.get('QCDET_SHARED_DATA') or \
-        REPO.parent / 'shared' / 'data'
-    path = Path(root) / FFPP_VIDEO
+    path = shared_data / FFPP_VIDEO
     if not path.is_file():
         pytest.skip(f'shared FF++ clip absent: {path}')
     return path
