@@ -23,11 +23,14 @@ from .annotation_file import (
 )
 from .deepfakebench import is_deepfakebench_index, parse_deepfakebench_index
 from .frame_check import UnreadableFrame, unreadable_frames
+from .transforms.self_blend import LANDMARKS_HELP, SelfBlend
 
 __all__ = ['DeepfakeDataset']
 
 OPTIONAL_KEYS = dict(video_id=None, dataset=None, method=None, frame_idx=None,
                      pair_path=None, static_quality=None)
+#: ``method`` and ``video_id`` prefix of the self-blend records
+SELF_BLEND_METHOD = 'self_blend'
 
 
 @DATASETS.register_module()
@@ -52,7 +55,26 @@ class DeepfakeDataset(BaseDataset):
             many and which; ``skipped_frames`` lists them. tools/test.py
             sets it, so one bad frame does not end a test. Default False:
             training data is checked with tools/misc/verify_dataset.py.
+        reals_only (bool): keep the reals (label 0) only, logging how many
+            fakes were left out: training from reals alone, e.g. with
+            self-blended images.
+        self_blend (bool): add one self-blend record per real that has
+            ``landmarks`` (reals without them get none, counted in the log):
+            label 1, method ``'self_blend'``, ``video_id``
+            ``'self_blend/<the real's video_id>'``, ``pair_path`` and
+            ``img_path`` the real's frame, ``self_blend=True`` and a realism
+            level ``sbi_realism`` (also its ``static_quality``) spread evenly
+            over [0, 1] (``(k + 0.5) / n`` in an order drawn from
+            ``self_blend_seed``). The pipeline's ``SelfBlend`` turns such a
+            record into its self-blend, at that realism (docs/sbi.md).
+        self_blend_seed (int): seed of the realism levels' order.
         **kwargs: the rest of :class:`mmengine.dataset.BaseDataset`.
+
+    A record may carry ``landmarks``: 68 ``[x, y]`` in its image's pixels
+    (``tools/data/preprocess.py --landmarks``, the demo data). They are
+    checked when the data list loads (a malformed entry raises an
+    ``AnnotationError`` naming the file and record) and reach the pipeline
+    as a ``(68, 2)`` float32 array.
 
     ``dataset[(i, easy)]`` and ``dataset[(i, easy, seed)]`` are accepted as
     well as ``dataset[i]``: the curriculum sampler marks fakes for FreDA (and
@@ -69,8 +91,14 @@ class DeepfakeDataset(BaseDataset):
                  compression: str = 'c23',
                  label_map: Optional[dict] = None,
                  skip_unreadable: bool = False,
+                 reals_only: bool = False,
+                 self_blend: bool = False,
+                 self_blend_seed: int = 0,
                  **kwargs):
         self.skip_unreadable = skip_unreadable
+        self.reals_only = reals_only
+        self.self_blend = self_blend
+        self.self_blend_seed = int(self_blend_seed)
         self.skipped_frames: List[UnreadableFrame] = []
         self.dataset_names = dataset_names
         self.split = split
@@ -90,6 +118,25 @@ class DeepfakeDataset(BaseDataset):
             check = getattr(transform, 'check_later_transforms', None)
             if check is not None:
                 check(transforms[i + 1:])
+            # e.g. SelfBlend: its landmarks are in the loaded image's pixels
+            check = getattr(transform, 'check_earlier_transforms', None)
+            if check is not None:
+                check(transforms[:i])
+        if self.self_blend:
+            blenders = [t for t in transforms if isinstance(t, SelfBlend)]
+            if not blenders:
+                raise ValueError(
+                    f'{self.ann_file}: self_blend=True adds self-blend '
+                    'records (label 1) that only a SelfBlend transform turns '
+                    'into fakes, and the pipeline has none; without it they '
+                    'would be reals labelled fake. Add '
+                    "dict(type='SelfBlend') right after LoadFrame")
+            for blender in blenders:
+                if getattr(blender, 'apply_to', 'marked') != 'marked':
+                    raise ValueError(
+                        f"SelfBlend(apply_to={blender.apply_to!r}) would "
+                        'blend the reals too; with self_blend=True use '
+                        "apply_to='marked' (the default)")
 
     # ------------------------------------------------------------ loading
     def load_data_list(self) -> List[dict]:
@@ -117,7 +164,57 @@ class DeepfakeDataset(BaseDataset):
         self._check_video_ids(data_list)
         if self.skip_unreadable:
             data_list = self._drop_unreadable(data_list)
+        if self.reals_only:
+            data_list = self._keep_reals(data_list)
+        if self.self_blend:
+            data_list = data_list + self._self_blend_records(data_list)
         return data_list
+
+    def _keep_reals(self, data_list: List[dict]) -> List[dict]:
+        reals = [d for d in data_list if d['label'] == 0]
+        left_out = len(data_list) - len(reals)
+        if not reals:
+            raise AnnotationError(
+                f'{self.ann_file}: reals_only=True, and none of its '
+                f'{len(data_list)} record(s) is a real (label 0)')
+        print_log(f'{self.ann_file}: reals_only: {len(reals)} reals kept, '
+                  f'{left_out} fakes left out', logger='current')
+        return reals
+
+    def _self_blend_records(self, data_list: List[dict]) -> List[dict]:
+        """One self-blend record per real with landmarks, each with its
+        realism level (docs/sbi.md)."""
+        reals = [i for i, d in enumerate(data_list) if d['label'] == 0]
+        sources = [i for i in reals
+                   if data_list[i].get('landmarks') is not None]
+        if not sources:
+            raise AnnotationError(
+                f'{self.ann_file}: self_blend=True needs landmarks on the '
+                f'reals, and none of its {len(reals)} real(s) has them. It '
+                f'needs {LANDMARKS_HELP}')
+        order = np.random.default_rng(self.self_blend_seed).permutation(
+            len(sources))
+        levels = (order + 0.5) / len(sources)
+        blends = []
+        for source, level in zip(sources, levels):
+            real = data_list[source]
+            record = dict(real)
+            record.update(label=1, method=SELF_BLEND_METHOD,
+                          video_id=f'{SELF_BLEND_METHOD}/{real["video_id"]}',
+                          pair_path=real['img_path'], self_blend=True,
+                          sbi_realism=float(level),
+                          static_quality=float(level),
+                          sbi_source_index=source)
+            blends.append(record)
+        missing = len(reals) - len(sources)
+        print_log(
+            f'{self.ann_file}: self_blend: {len(blends)} self-blend records '
+            '(one per real with landmarks, realism levels spread evenly '
+            'over [0, 1])' + (f'; {missing} real(s) without landmarks get '
+                              'none' if missing else ''),
+            logger='current',
+            level=logging.WARNING if missing else logging.INFO)
+        return blends
 
     def _drop_unreadable(self, data_list: List[dict]) -> List[dict]:
         self.skipped_frames = unreadable_frames(
@@ -146,6 +243,9 @@ class DeepfakeDataset(BaseDataset):
         info = dict(OPTIONAL_KEYS)
         info.update(record)
         info['label'] = int(label)
+        if info.get('landmarks') is not None:
+            info['landmarks'] = self._check_landmarks(info['landmarks'],
+                                                      record, index)
         info['img_path'] = self._join(info['img_path'])
         if info['pair_path']:
             info['pair_path'] = self._join(info['pair_path'])
@@ -163,6 +263,27 @@ class DeepfakeDataset(BaseDataset):
         if info['frame_idx'] is None:
             info['frame_idx'] = index
         return info
+
+    def _check_landmarks(self, landmarks, record: dict,
+                         index: int) -> np.ndarray:
+        """68 finite ``[x, y]`` as a ``(68, 2)`` float32 array, or an
+        ``AnnotationError`` naming the file and the record."""
+        where = (f'{self.ann_file}, record {index} '
+                 f'({record.get("img_path")})')
+        try:
+            points = np.asarray(landmarks, dtype=np.float32)
+        except (TypeError, ValueError) as err:
+            raise AnnotationError(
+                f'{where}: landmarks must be 68 [x, y] numbers ({err})'
+            ) from err
+        if points.shape != (68, 2):
+            raise AnnotationError(
+                f'{where}: landmarks must be 68 [x, y] pairs (iBUG order, in '
+                f'the image\'s pixels), got shape {points.shape}')
+        if not np.isfinite(points).all():
+            raise AnnotationError(f'{where}: landmarks hold non-finite '
+                                  'values')
+        return points
 
     def _join(self, path: str) -> str:
         return join_data_root(Path(self.data_root or ''), path)

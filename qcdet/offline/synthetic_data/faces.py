@@ -25,7 +25,8 @@ import numpy as np
 
 __all__ = [
     'Identity', 'Pose', 'Frame', 'INNER_FACE_FIELDS', 'sample_identity',
-    'sample_poses', 'render_background', 'render_frame', 'add_sensor_noise'
+    'sample_poses', 'render_background', 'render_frame', 'add_sensor_noise',
+    'face_landmarks'
 ]
 
 Color = Tuple[float, float, float]  # BGR, 0..255
@@ -156,6 +157,9 @@ class Frame:
     # it; benchmark v3 adds its fakes' deltas here so that a fake's rounding
     # error is as random as its real's (no staircase from a smooth delta)
     noisy: Optional[np.ndarray] = None
+    # 68 x 2 float32 (x, y) in output pixels: iBUG-style points of the drawn
+    # face (``face_landmarks``)
+    landmarks: Optional[np.ndarray] = None
 
     @property
     def size(self) -> int:
@@ -610,7 +614,106 @@ def render_frame(identity: Identity,
                  identity=identity,
                  pose=pose,
                  noise_sigma=float(noise_sigma),
-                 noisy=noisy)
+                 noisy=noisy,
+                 landmarks=face_landmarks(identity, pose, size))
+
+
+def _canonical_landmarks(identity: Identity, pose: Pose,
+                         canvas: int) -> np.ndarray:
+    """The 68 points in canonical canvas pixels, before the pose's warp.
+
+    Read off the drawing's own geometry, in iBUG order (image-left first):
+    jaw 0-16 along the face outline from eye level round the chin, brows
+    17-26 along the drawn brow curves, nose bridge 27-30 from eye level to
+    the tip, nose base 31-35, eyes 36-47 on the drawn eye ellipses (lids
+    follow the blink), outer lips 48-59 and inner lips 60-67 on the mouth
+    ellipses (they open with the mouth).
+    """
+    c = canvas
+    cx, cy = 0.5 * c, identity.face_cy * c
+    a, b = identity.face_a * c, identity.face_b * c
+    points = []
+
+    # jaw: the superellipse outline |u_jaw|^p + v^2 = 1 narrowed to the chin
+    v_top = float(np.clip(identity.eye_y, -0.9, 0.9))
+    v = np.sin(np.linspace(np.arcsin(v_top), 0.5 * np.pi, 9))
+    u = (np.clip(1 - v**2, 0, 1)**(1 / identity.jaw_power) *
+         (1 - identity.chin_taper * np.clip(v, 0, 1)**2))
+    left = np.stack([cx - u * a, cy + v * b], 1)
+    right = np.stack([cx + u[:-1] * a, cy + v[:-1] * b], 1)[::-1]
+    points += [left, right]
+
+    # brows: the drawn curves, outer end to inner end on the image left
+    half = 0.5 * identity.brow_len * a
+    for side, t in ((-1, np.linspace(1, -1, 5)), (1, np.linspace(-1, 1, 5))):
+        ex = cx + side * identity.eye_dx * a
+        points.append(
+            np.stack([
+                ex + side * t * half, cy + identity.brow_y * b -
+                identity.brow_arch * b * (1 - t**2) -
+                identity.brow_tilt * t * half
+            ], 1))
+
+    # nose: bridge from eye level to the tip, then the base
+    ny = cy + identity.nose_y * b
+    nw = identity.nose_w * a
+    bridge_y = np.linspace(min(cy + identity.eye_y * b, ny), ny, 4)
+    points.append(np.stack([np.full(4, cx), bridge_y], 1))
+    base = np.array([-1.0, -0.5, 0.0, 0.5, 1.0])
+    points.append(
+        np.stack([cx + 0.6 * nw * base,
+                  ny + 0.3 * nw * (1 - 0.6 * np.abs(base))], 1))
+
+    # eyes: corners and lids on the drawn ellipse (as open as the blink)
+    half_w = identity.eye_w * a
+    full_h = identity.eye_h * half_w
+    open_h = max(0.6, full_h * (1 - 0.92 * np.clip(pose.blink, 0, 1)))
+    theta = np.array([3, 4, 5, 0, 1, 2]) * np.pi / 3
+    for side in (-1, 1):
+        ex, ey = cx + side * identity.eye_dx * a, cy + identity.eye_y * b
+        points.append(
+            np.stack([ex + half_w * np.cos(theta),
+                      ey + open_h * np.sin(theta)], 1))
+
+    # mouth: outer lip ellipse (corner, upper lip, corner, lower lip), then
+    # the inner one, which closes to the lip line with the mouth
+    mx, my = cx, cy + identity.mouth_y * b
+    mw, lh = identity.mouth_w * a, identity.lip_h * b
+    gap = np.clip(pose.mouth_open, 0, 1) * 1.8 * lh
+    outer = np.pi + np.arange(12) * np.pi / 6
+    points.append(
+        np.stack([mx + mw * np.cos(outer),
+                  my + (lh + 0.5 * gap) * np.sin(outer)], 1))
+    inner = np.pi + np.arange(8) * np.pi / 4
+    points.append(
+        np.stack([mx + 0.8 * mw * np.cos(inner),
+                  my + 0.5 * gap * np.sin(inner)], 1))
+    return np.concatenate(points).astype(np.float64)
+
+
+def face_landmarks(identity: Identity, pose: Pose,
+                   size: int = 64) -> np.ndarray:
+    """68 iBUG-style landmarks of the face ``render_frame`` draws, as a
+    ``(68, 2)`` float32 array of (x, y) in output pixels (pixel centres at
+    integer coordinates, as OpenCV's).
+
+    The points follow dlib's 68-point layout and order, measured on the
+    drawing rather than fitted: the jaw runs along the face outline from eye
+    level round the chin, the brows, eyes, nose and mouth along the shapes
+    drawn (lids follow a blink, lips the mouth opening). So their convex
+    hull covers the face from the brows to the chin, the region dlib's
+    points span (not the forehead above the brows). Computed in the
+    canonical canvas and sent through the frame's own pose warp and
+    downsampling, so they move with the face.
+    """
+    ss = _supersampling(size)
+    c = size * ss
+    points = _canonical_landmarks(identity, pose, c)
+    m = cv2.getRotationMatrix2D((0.5 * c, 0.5 * c), pose.angle, pose.scale)
+    m[:, 2] += (pose.dx * ss, pose.dy * ss)
+    warped = points @ m[:, :2].T + m[:, 2]
+    # area downsampling by ss: output pixel j covers canvas [j*ss, (j+1)*ss)
+    return ((warped + 0.5) / ss - 0.5).astype(np.float32)
 
 
 def _with_sensor_noise(clean: np.ndarray, sigma: float,

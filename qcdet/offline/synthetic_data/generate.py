@@ -86,6 +86,17 @@ def _write_png(path: str, image: np.ndarray) -> None:
         raise OSError(f'could not write image {path}')
 
 
+def _landmark_list(frame) -> List[List[float]]:
+    """The frame's 68 points as the annotation stores them: ``[x, y]`` in
+    the image's pixels, 2 decimals (the key and format
+    ``tools/data/preprocess.py --landmarks`` writes). A fake gets its real
+    frame's points: the same pose and face outline (a ``blend_swap``'s inner
+    features are its donor's, so there its eye, brow, nose and mouth points
+    are the target's)."""
+    return [[round(float(x), 2), round(float(y), 2)]
+            for x, y in frame.landmarks]
+
+
 def _make_video(job: Dict) -> List[Dict]:
     """Renders one real video and every family's fake of it; writes the frames,
     returns their records."""
@@ -134,6 +145,7 @@ def _make_video(job: Dict) -> List[Dict]:
                  pair_path=None,
                  static_quality=None,
                  true_quality=None,
+                 landmarks=_landmark_list(frame),
                  **v3_keys()))
     families = families_for(job['benchmark'])
     for method in job['families']:
@@ -162,6 +174,7 @@ def _make_video(job: Dict) -> List[Dict]:
                      pair_path=real_paths[frame_idx],
                      static_quality=None,
                      true_quality=q,
+                     landmarks=_landmark_list(frame),
                      **v3_keys()))
     return records
 
@@ -206,7 +219,8 @@ def generate_demo_dataset(out_dir: str,
     (plus coarse, low-frequency
     cues; see ``CoarseCues``). v2's annotation metainfo says
     ``benchmark='v2'``; v1's carries no such key,
-    so its files stay byte-identical to those written before v2 existed.
+    so its files stay as they were before v2 existed, but for the
+    ``landmarks`` every record carries (68 ``[x, y]``, ``face_landmarks``).
 
     'v3' (``forgeries_v3``): family-specific smooth shortcuts over a weak
     shared trace, every frame (real or fake) through a JPEG codec; its
