@@ -48,7 +48,13 @@ def cached_path(url: str, member: Optional[str] = None) -> str:
     """Where the file from ``url`` lives in the cache; with ``member`` (a
     glob such as ``'*.onnx'``), where the member taken out of that archive
     lives: the archive's name with the member's extension."""
-    name = osp.basename(urlparse(url).path)
+    path = urlparse(url).path
+    name = osp.basename(path)
+    # Hugging Face names every repo's files alike (``model.safetensors``):
+    # the repo's name goes first, so two repos' files never share a name
+    parts = path.split('/')
+    if 'resolve' in parts[2:]:
+        name = f"{parts[parts.index('resolve', 2) - 1]}-{name}"
     if member is not None:
         for suffix in _ARCHIVE_SUFFIXES:
             if name.endswith(suffix):

@@ -8,8 +8,16 @@ return a tuple of maps (``DeepfakeDetector`` pools the last), and the
 package pulls in ``opencv-python-headless`` beside the ``opencv-python``
 installed here. Grad-CAM itself is a few lines: the target layer's map,
 each channel weighted by its gradient's spatial mean, summed, ReLU.
+
+Vision transformers (the CLIP detectors' timm ViTs) give tokens, not maps:
+a layer's ``[B, N, C]`` output is turned into ``[B, C, H, W]`` by dropping
+the prefix tokens (CLS, registers) and laying the patch tokens out on the
+patch grid, as mmpretrain's vis_cam does with its ``reshape_transform``.
+The default layer is the last block's first LayerNorm (``norm1``): the
+tokens the CLS token attends to last. The blocks' outputs would not do: the
+last one's patch tokens never reach the CLS token the head reads.
 """
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -32,10 +40,28 @@ _POOLED_MAPS: Dict[str, str] = {
 }
 
 
+def _token_model(model: nn.Module) -> Optional[nn.Module]:
+    """The timm vision transformer a detector's backbone wraps (it has
+    ``blocks``, a ``patch_embed`` and ``num_prefix_tokens``), else None."""
+    vit = getattr(getattr(model, 'backbone', None), 'model', None)
+    if all(hasattr(vit, a) for a in ('blocks', 'patch_embed',
+                                      'num_prefix_tokens')):
+        return vit
+    return None
+
+
 def default_target_layers(model: nn.Module) -> List[str]:
     """The layer whose map the detector pools for its head: the backbone's
-    last map, or ``_POOLED_MAPS``'s for the detectors that build their own."""
-    return [_POOLED_MAPS.get(type(model).__name__, 'backbone')]
+    last map, or ``_POOLED_MAPS``'s for the detectors that build their own;
+    for a vision transformer, the tokens its CLS token attends to last
+    (the last block's ``norm1``)."""
+    name = type(model).__name__
+    if name in _POOLED_MAPS:
+        return [_POOLED_MAPS[name]]
+    vit = _token_model(model)
+    if vit is not None:
+        return [f'backbone.model.blocks.{len(vit.blocks) - 1}.norm1']
+    return ['backbone']
 
 
 def find_layer(model: nn.Module, name: str) -> nn.Module:
@@ -49,20 +75,45 @@ def find_layer(model: nn.Module, name: str) -> nn.Module:
                          f'top-level layers: {names}') from None
 
 
-def _feature_map(output, detector: str, layer: str) -> torch.Tensor:
-    """The layer's ``[B, C, H, W]`` map (the last one when it returns a
-    tuple, as backbones do)."""
+def _layer_output(output, detector: str, layer: str,
+                  tokens: Optional[Tuple[int, int, int]]) -> torch.Tensor:
+    """The layer's output Grad-CAM reads (the last one when it returns a
+    tuple, as backbones do): a ``[B, C, H, W]`` map, or with ``tokens``
+    ``(prefix tokens, grid height, grid width)`` a ViT's ``[B, N, C]``
+    tokens, N = prefix + height x width."""
     if isinstance(output, (tuple, list)) and output:
         output = output[-1]
-    if not isinstance(output, torch.Tensor) or output.dim() != 4:
-        shape = tuple(output.shape) if isinstance(output, torch.Tensor) \
-            else type(output).__name__
+    if isinstance(output, torch.Tensor) and (
+            output.dim() == 4 or tokens is not None and output.dim() == 3
+            and output.shape[1] == tokens[0] + tokens[1] * tokens[2]):
+        return output
+    shape = tuple(output.shape) if isinstance(output, torch.Tensor) \
+        else type(output).__name__
+    if tokens is not None:
         raise ValueError(
-            f'Grad-CAM needs a CNN feature map [B, C, H, W]; layer {layer!r} '
-            f'of {detector} gives {shape}. Pick a convolutional layer with '
-            '--target-layers (a transformer\'s tokens or a pooled vector '
-            'have no spatial layout to show)')
-    return output
+            f'Grad-CAM needs a feature map [B, C, H, W] or patch tokens '
+            f'[B, {tokens[0]} + {tokens[1]}x{tokens[2]}, C]; layer '
+            f'{layer!r} of {detector} gives {shape}. Pick a layer inside '
+            'the transformer\'s blocks with --target-layers, e.g. '
+            'backbone.model.blocks.N.norm1 (a pooled vector or the CLS '
+            'token has no spatial layout to show)')
+    raise ValueError(
+        f'Grad-CAM needs a CNN feature map [B, C, H, W]; layer {layer!r} '
+        f'of {detector} gives {shape}. Pick a convolutional layer with '
+        '--target-layers (a transformer\'s tokens or a pooled vector '
+        'have no spatial layout to show)')
+
+
+def _as_map(tensor: torch.Tensor,
+            tokens: Optional[Tuple[int, int, int]]) -> torch.Tensor:
+    """A layer's output (or its gradient) as ``[B, C, H, W]``: patch tokens
+    laid out on the patch grid, prefix tokens dropped."""
+    if tensor.dim() == 4:
+        return tensor
+    prefix, height, width = tokens
+    batch, _, channels = tensor.shape
+    return tensor[:, prefix:].reshape(batch, height, width,
+                                      channels).permute(0, 3, 1, 2)
 
 
 class GradCAM:
@@ -82,20 +133,36 @@ class GradCAM:
         self.target_layers = list(target_layers) or \
             default_target_layers(model)
         self.layers = [find_layer(model, n) for n in self.target_layers]
+        self._vit = _token_model(model)
+
+    def _token_layout(self, inputs: torch.Tensor):
+        """``(prefix tokens, grid height, grid width)`` of a ViT detector's
+        tokens for this input, else None."""
+        if self._vit is None:
+            return None
+        patch = self._vit.patch_embed.patch_size
+        patch = (patch, patch) if isinstance(patch, int) else tuple(patch)
+        return (int(self._vit.num_prefix_tokens),
+                inputs.shape[-2] // patch[0], inputs.shape[-1] // patch[1])
 
     def __call__(self, inputs: torch.Tensor, target: int) -> np.ndarray:
         """``[H, W]`` CAM in [0, 1] at the input's size, for class
         ``target`` (0 real, 1 fake) of the single preprocessed input
         ``[1, C, H, W]``. All zeros when nothing speaks for the class."""
         maps: List[torch.Tensor] = []
+        tokens = self._token_layout(inputs)
 
         def keep(name):
             def hook(module, args, output):
-                maps.append(_feature_map(output, self.detector, name))
+                maps.append(_layer_output(output, self.detector, name,
+                                          tokens))
             return hook
 
         handles = [layer.register_forward_hook(keep(name))
                    for name, layer in zip(self.target_layers, self.layers)]
+        # an input that asks for gradients: inside a frozen backbone (a
+        # linear probe's) no activation would otherwise need one
+        inputs = inputs.detach().requires_grad_(True)
         try:
             with torch.enable_grad():
                 logits = self.model(inputs, mode='tensor')
@@ -113,7 +180,8 @@ class GradCAM:
                              'need no gradient); pick layers on the path '
                              'to the head')
         cams = []
-        for feature_map, grad in zip(maps, grads):
+        for output, grad in zip(maps, grads):
+            feature_map, grad = _as_map(output, tokens), _as_map(grad, tokens)
             weights = grad.mean(dim=(2, 3), keepdim=True)
             cam = F.relu((weights * feature_map).sum(dim=1, keepdim=True))
             cams.append(F.interpolate(cam.detach().float(),

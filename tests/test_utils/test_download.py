@@ -161,3 +161,15 @@ def test_an_archive_without_the_member_is_an_error(http_folder):
     for pattern in ('*.json', '*.onnx'):
         with pytest.raises(ModelFileUnavailable, match='one member'):
             fetch_model_file(f'{base}/two.tar.gz', member=pattern)
+
+
+def test_hugging_face_files_are_cached_under_their_repo_name():
+    # every HF repo calls its weights alike: two encoders must not collide
+    base = 'https://huggingface.co/timm/{}/resolve/main/model.safetensors'
+    b16 = cached_path(base.format('vit_base_patch16_clip_224.openai'))
+    l14 = cached_path(base.format('vit_large_patch14_clip_224.openai'))
+    assert b16 != l14
+    assert os.path.basename(b16) == \
+        'vit_base_patch16_clip_224.openai-model.safetensors'
+    assert os.path.basename(cached_path(
+        'https://example.org/weights/resolve.pth')) == 'resolve.pth'

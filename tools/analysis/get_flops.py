@@ -11,8 +11,10 @@ of the model as configured; ``--shape`` sets another.
 fvcore counts one multiply-add as one FLOP (so its "FLOPs" are MACs), and
 only the operators it has formulas for (convolutions, matmuls, ...);
 element-wise operators it does not know (activations, additions) are left
-out and reported as a count of skipped operator calls. Torch, fvcore and
-MMEngine load after the arguments, so ``--help`` answers at once.
+out and reported as a count of skipped operator calls. Attention's fused
+kernel (``scaled_dot_product_attention``, timm's ViTs) is counted as its
+two matmuls, ``Q K^T`` and ``softmax(.) V``. Torch, fvcore and MMEngine
+load after the arguments, so ``--help`` answers at once.
 """
 import argparse
 import json
@@ -37,6 +39,18 @@ def parse_args():
     return parser.parse_args()
 
 
+def sdpa_flops(inputs, outputs) -> int:
+    """fvcore handle of ``aten::scaled_dot_product_attention``: the
+    multiply-adds of ``Q K^T`` and of the weights times ``V``."""
+    from fvcore.nn.jit_handles import get_shape
+    query, key, value = (get_shape(x) for x in inputs[:3])
+    batch = 1
+    for size in query[:-2]:
+        batch *= size
+    (queries, dim), keys, value_dim = query[-2:], key[-2], value[-1]
+    return batch * queries * keys * (dim + value_dim)
+
+
 def count(model, height: int, width: int) -> dict:
     """``params`` (all parameters, used or not), ``flops`` and the
     operators fvcore skipped (``{name: calls}``)."""
@@ -56,6 +70,7 @@ def count(model, height: int, width: int) -> dict:
     model.eval()
     analysis = FlopCountAnalysis(TensorForward(model),
                                  torch.zeros(1, 3, height, width))
+    analysis.set_op_handle('aten::scaled_dot_product_attention', sdpa_flops)
     analysis.unsupported_ops_warnings(False)
     analysis.uncalled_modules_warnings(False)
     with torch.no_grad():

@@ -16,9 +16,12 @@ the fake score and the target class (``qcdet.visualization.cam.cam_panel``;
 and the CAM as ``.npy`` with ``--save-map``).
 
 The default target layer is the map the detector pools for its head (the
-backbone's last map; SRM's fusion, UCF's common-feature projection);
-layers giving no [B, C, H, W] map (a transformer's tokens, a pooled
-vector) are refused with a message naming the detector and the layer.
+backbone's last map; SRM's fusion, UCF's common-feature projection); for
+a ViT (the CLIP detectors, Effort) the patch tokens the CLS token attends
+to last (``backbone.model.blocks.<last>.norm1``), laid out on the patch
+grid. Layers giving no [B, C, H, W] map or patch tokens (a pooled vector,
+the CLS token) are refused with a message naming the detector and the
+layer.
 Torch, OpenCV and the model load after the arguments, so ``--help``
 answers at once.
 """
@@ -46,8 +49,9 @@ def parse_args():
                         help='where the overlays go')
     parser.add_argument('--target-layers', nargs='+', default=[],
                         help='layer names, e.g. backbone or '
-                        'backbone.model.blocks.4 (default: the map the '
-                        'detector pools for its head)')
+                        'backbone.model.blocks.4 (a ViT: '
+                        'backbone.model.blocks.N.norm1; default: the map '
+                        'the detector pools for its head)')
     parser.add_argument('--target', choices=TARGETS,
                         default='fake', help='class the CAM explains')
     parser.add_argument('--frame', type=int, default=None,

@@ -2,15 +2,17 @@
 the ONNX model against PyTorch with onnxruntime.
 
     python tools/deploy/export_onnx.py CONFIG CHECKPOINT --out model.onnx \
-        [--shape 256 256] [--opset 17] [--atol 1e-4]
+        [--shape H W] [--opset 17] [--atol 1e-4]
 
 The ONNX model takes what ``LoadFrame`` gives: ``images``, float32 N x 3 x H
 x W, **BGR, 0-255, not normalised** (cast uint8 frames to float32). It does
 the channel swap and mean/std normalisation of the config's
 ``data_preprocessor`` itself and returns ``probs``, N x 2 softmax
 probabilities (real, fake), as ``pred_score`` in ``tools/test.py``. The
-batch axis is dynamic; H and W are fixed to ``--shape`` (the size of the
-config's test pipeline).
+batch axis is dynamic; H and W are fixed to ``--shape``, by default the
+size of the config's test pipeline (its ``Resize``, as ``tools/infer.py``
+crops faces). A model made for one input size (a ViT's position embedding,
+F3Net's DCT) is refused at any other with a one-line message.
 """
 import argparse
 
@@ -31,8 +33,9 @@ def parse_args():
     parser.add_argument('config', help='config file')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--out', default='model.onnx', help='ONNX file')
-    parser.add_argument('--shape', type=int, nargs='+', default=[256, 256],
-                        help='input height and width (one value: square)')
+    parser.add_argument('--shape', type=int, nargs='+', default=None,
+                        help='input height and width (one value: square; '
+                        "default: the test pipeline's Resize, else 256)")
     parser.add_argument('--opset', type=int, default=17,
                         help='ONNX opset version')
     parser.add_argument('--atol', type=float, default=1e-4,
@@ -48,15 +51,28 @@ def parse_args():
 
 def main():
     args = parse_args()
-    height, width = height_width(args.shape)
     check_config(args.config)
     check_checkpoint(args.checkpoint)
     from mmengine.config import Config
 
+    from qcdet.apis import crop_size_from_cfg
     from qcdet.apis.onnx_export import build_model, check, export
     cfg = Config.fromfile(args.config)
     apply_cfg_options(cfg, args.cfg_options)
+    if args.shape:
+        height, width = height_width(args.shape)
+    else:
+        height = width = crop_size_from_cfg(cfg)
     model = build_model(cfg, args.checkpoint)
+    import torch
+    try:
+        with torch.no_grad():
+            model(torch.zeros(1, 3, height, width), mode='tensor')
+    except (AssertionError, RuntimeError, ValueError) as error:
+        first = str(error).strip().splitlines()[0] if str(error) else ''
+        fail(f'{type(model).__name__} of {args.config} does not run at '
+             f'{height}x{width} ({type(error).__name__}: {first}); export at '
+             "the config's input size (leave out --shape)")
     export(model, args.out, height, width, args.opset)
     print(f'exported {args.out}: input images float32 [batch, 3, {height}, '
           f'{width}] BGR 0-255, output probs [batch, 2] (real, fake), '

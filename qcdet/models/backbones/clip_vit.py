@@ -94,6 +94,16 @@ class ClipViTBackbone(TimmBackbone):
             if isinstance(module, SVDResidualLinear)
         }
 
+    def _read_state_dict(self, path: str):
+        # OpenAI's CLIP weights come in OpenAI's layout (``visual.*``, as
+        # timm's Hugging Face repos publish them); timm's own converter maps
+        # them onto its ViT
+        state_dict = super()._read_state_dict(path)
+        if 'visual.class_embedding' in state_dict:
+            from timm.models.vision_transformer import checkpoint_filter_fn
+            state_dict = checkpoint_filter_fn(state_dict, self.model)
+        return state_dict
+
     def load_timm_checkpoint(self, path: str) -> None:
         """Also for a split model: the checkpoint's dense weights load into
         dense stand-ins (so every key check of :class:`TimmBackbone`
