@@ -92,12 +92,17 @@ class FaceCropper:
         dlib's 68-point predictor for detectors without landmarks (HOG)."""
         if face is None or face.landmarks is not None:
             return face
-        if self._landmarks68 is None:
-            self._landmarks68 = DlibLandmarkPredictor(68)
         return FaceDetection(
             box=face.box, score=face.score,
             landmarks=landmarks68_to_arcface5(
-                self._landmarks68(frame_bgr, face.box)))
+                self.landmarks68(frame_bgr, face.box)))
+
+    def landmarks68(self, frame_bgr: np.ndarray, box) -> np.ndarray:
+        """dlib's iBUG 68 points ``(68, 2)`` inside ``box`` of the frame, in
+        the frame's pixels (the predictor is loaded on first use)."""
+        if self._landmarks68 is None:
+            self._landmarks68 = DlibLandmarkPredictor(68)
+        return self._landmarks68(frame_bgr, box)
 
     def crop(self, frame_bgr: np.ndarray,
              face: Optional[FaceDetection] = None) -> Optional[FaceCrop]:

@@ -15,7 +15,12 @@ from typing import Dict, List, Optional
 import cv2
 import numpy as np
 
-from qcdet.faces import FaceCropper, FaceDetection
+from qcdet.faces import (
+    FaceCropper,
+    FaceDetection,
+    landmarks68_to_arcface5,
+    transform_points,
+)
 from qcdet.utils.atomic_files import write_bytes_atomic, write_json_atomic
 from qcdet.utils.video import (
     VideoReadError,
@@ -27,7 +32,8 @@ from qcdet.utils.video import (
 from .layouts import VideoItem
 
 __all__ = ['PreprocessConfig', 'OutputLayout', 'select_face', 'FaceLocator',
-           'failure_result', 'process_group']
+           'failure_result', 'process_group', 'landmarks68_in_crop',
+           'LANDMARKS68_MAX_DISAGREEMENT']
 
 
 @dataclass
@@ -35,6 +41,43 @@ class PreprocessConfig:
     num_frames: int = 32
     size: int = 256
     margin: float = 1.3
+    # store dlib's 68 points (crop pixels) in each record as 'landmarks'
+    landmarks68: bool = False
+
+
+# How far (mean distance over the 5 ArcFace points, in inter-ocular
+# distances) the eyes, nose tip and mouth corners of dlib's 68-point fit may
+# lie from the 5 points the crop was aligned with before the fit counts as
+# not found. On the shared FF++ c23 clips (RetinaFace's points) the
+# disagreement was 0.03-0.21 (different definitions of the eye centre and
+# nose tip); a fit inside a box with no face, or on the wrong face, is off
+# by about one inter-ocular distance or more.
+LANDMARKS68_MAX_DISAGREEMENT = 0.35
+
+
+def landmarks68_in_crop(cropper: FaceCropper, frame: np.ndarray,
+                        face: FaceDetection, matrix: np.ndarray):
+    """dlib's 68 points of ``face`` in the crop cut from ``frame`` with
+    ``matrix`` (frame -> crop), or ``(None, reason)`` when they cannot be
+    found: dlib failed, or its fit disagrees with the 5 points the crop was
+    aligned with (:data:`LANDMARKS68_MAX_DISAGREEMENT`).
+
+    Returns ``(points, None)`` with ``points`` a ``(68, 2)`` array.
+    """
+    try:
+        points = cropper.landmarks68(frame, face.box)
+    except Exception as e:  # dlib's RuntimeError on odd input: skip it
+        return None, f'dlib failed ({type(e).__name__}: {e})'
+    if points.shape != (68, 2) or not np.isfinite(points).all():
+        return None, f'dlib gave {points.shape} points or non-finite ones'
+    anchors = np.asarray(face.landmarks, dtype=np.float64)
+    eyes = np.linalg.norm(anchors[0] - anchors[1])
+    off = np.linalg.norm(landmarks68_to_arcface5(points) - anchors,
+                         axis=1).mean() / max(eyes, 1e-6)
+    if off > LANDMARKS68_MAX_DISAGREEMENT:
+        return None, (f'the 68-point fit is {off:.2f} inter-ocular '
+                      f'distances off the alignment points')
+    return transform_points(points, matrix), None
 
 
 class OutputLayout:
@@ -178,6 +221,7 @@ def _process_video(item: VideoItem, locate: FaceLocator, out: OutputLayout,
                   for r in real['records']} if real else {}
     records, faces = [], {}
     no_face = undecodable = 0
+    no_landmarks = {}  # frame index -> why its 68 points were not stored
     for idx in indices:
         frame = frames.get(idx)
         if frame is None:
@@ -204,6 +248,13 @@ def _process_video(item: VideoItem, locate: FaceLocator, out: OutputLayout,
                       video_id=item.video_id, dataset=item.dataset,
                       method=item.method, frame_idx=int(idx),
                       landmarks_path=lm_rel)
+        if cfg.landmarks68:
+            points, why = landmarks68_in_crop(locate.cropper, frame, face,
+                                              crop.matrix)
+            if points is None:
+                no_landmarks[int(idx)] = why
+            else:
+                record['landmarks'] = np.round(points, 2).tolist()
         if item.mask_path and mask is not None:
             warped = cv2.warpAffine(mask, crop.matrix, (cfg.size, cfg.size),
                                     flags=cv2.INTER_NEAREST)
@@ -230,6 +281,15 @@ def _process_video(item: VideoItem, locate: FaceLocator, out: OutputLayout,
                   pair_key=item.pair_key,
                   pair_missing_reason=item.pair_missing_reason,
                   notes=notes, faces=faces, records=records)
+    if cfg.landmarks68:
+        result.update(landmarks68=True,
+                      frames_no_landmarks=len(no_landmarks),
+                      no_landmarks={str(k): v
+                                    for k, v in no_landmarks.items()})
+        if no_landmarks:
+            notes.append(f'{len(no_landmarks)} frame(s) without 68-point '
+                         f'landmarks (records kept, no "landmarks" key): '
+                         f'frames {sorted(no_landmarks)}')
     if not records:
         return failure_result(
             item, 'no face', f'none found in the {len(indices)} sampled '

@@ -9,6 +9,8 @@ from qcdet.faces import (
     DEFAULT_FACE_DETECTOR,
     FaceCropper,
     default_detector_cfg,
+    dlib_model_path,
+    import_optional,
 )
 from qcdet.utils.atomic_files import write_json_atomic
 from qcdet.utils.progress import progress_bar
@@ -110,6 +112,16 @@ def build_annotations(layout: DatasetLayout, items: List[VideoItem],
     return counts
 
 
+def _landmark_counts(markers) -> dict:
+    """Frames with and without the 68 points (a --landmarks run)."""
+    without = {k: m['no_landmarks'] for k, m in sorted(markers.items())
+               if m.get('no_landmarks')}
+    missing = sum(len(v) for v in without.values())
+    frames = sum(len(m['records']) for m in markers.values())
+    return dict(frames_with_landmarks=frames - missing,
+                frames_no_landmarks=missing, no_landmarks=without)
+
+
 def _summarise(items, markers, failures, skipped, processed, counts):
     sampled = with_face = 0
     for result in list(markers.values()) + list(failures.values()):
@@ -160,6 +172,14 @@ def format_summary(summary: dict) -> str:
              f"{summary['fake_frames_paired']}/{summary['fake_frames']} "
              f"frames",
              f"annotation frames: {summary['annotation_frames']}"]
+    if summary.get('landmarks68'):
+        lines.append(f"68-point landmarks: {summary['frames_with_landmarks']}"
+                     f"/{summary['frames_with_face']} frames with a face "
+                     f"({summary['frames_no_landmarks']} without: records "
+                     f"kept, no 'landmarks' key)")
+        for key, frames in summary['no_landmarks'].items():
+            for idx, why in frames.items():
+                lines.append(f'  no landmarks {key} frame {idx}: {why}')
     for key, reason in summary['unpaired_fakes'].items():
         lines.append(f'  unpaired {key}: {reason}')
     for key, reason in summary['failures'].items():
@@ -173,11 +193,23 @@ def preprocess_dataset(layout: DatasetLayout, out_root: str,
                        margin: float = 1.3,
                        detector: str = DEFAULT_FACE_DETECTOR,
                        detector_cfg: Optional[dict] = None,
-                       workers: int = 1, progress: bool = True) -> dict:
+                       workers: int = 1, progress: bool = True,
+                       landmarks: bool = False) -> dict:
     """Crop every video of ``layout`` into ``out_root``; returns (and saves
     as ``summary.json``) the run summary. Videos with a done marker are
-    skipped; failed videos are retried on the next run."""
-    cfg = PreprocessConfig(num_frames=num_frames, size=size, margin=margin)
+    skipped; failed videos are retried on the next run.
+
+    ``landmarks`` also stores dlib's 68 points of every crop, in the crop's
+    pixels, in its record as ``landmarks`` (a list of 68 ``[x, y]``); a
+    frame whose points cannot be found keeps its record without the key and
+    is counted (``frames_no_landmarks``). Videos done by a run without
+    ``landmarks`` are done again.
+    """
+    cfg = PreprocessConfig(num_frames=num_frames, size=size, margin=margin,
+                           landmarks68=landmarks)
+    if landmarks:  # fail here, not in every frame of every worker
+        dlib_model_path('shape_predictor_68')
+        import_optional('dlib', '--landmarks')
     if detector_cfg is None:
         detector_cfg = default_detector_cfg(detector)
     out = OutputLayout(out_root)
@@ -185,7 +217,8 @@ def preprocess_dataset(layout: DatasetLayout, out_root: str,
     markers = {}
     for it in items:
         marker = out.load_done(it.key)
-        if marker is not None and marker.get('status') == 'done':
+        if marker is not None and marker.get('status') == 'done' and (
+                marker.get('landmarks68') or not landmarks):
             markers[it.key] = marker
     skipped = len(markers)
     tasks = []
@@ -230,5 +263,7 @@ def preprocess_dataset(layout: DatasetLayout, out_root: str,
     summary.update(dataset=layout.dataset, detector=detector,
                    detector_cfg=detector_cfg, num_frames=num_frames,
                    size=size, margin=margin)
+    if landmarks:
+        summary.update(landmarks68=True, **_landmark_counts(markers))
     write_json_atomic(osp.join(out_root, 'summary.json'), summary)
     return summary
