@@ -35,11 +35,17 @@ qc_sampler = dict(
 # training outputs on the fakes it saw raw (smoothed over epochs by
 # momentum), FQS = d + alpha * q after rank normalisation; a fake not yet
 # seen raw takes the d its static rank predicts.
+# pair_bands='auto': FreDA reads each real's stored low frequencies (the band
+# cache beside the train annotation, written by score_static.py; rebuilt
+# before training when missing or stale) instead of decoding the pair: the
+# same images within one grey level, at a fraction of the cost
+# (docs/benchmarks_speed.md). None: FreDA decodes the pairs.
 custom_hooks = [
     dict(type='QualityScoreHook',
          dynamic=dict(type='ModelFeedbackEvaluator', signal='prob'),
          momentum=0.5,
          combiner=dict(type='FQSCombiner', alpha=1.0, normalize='rank',
                        use_static=True, use_dynamic=True,
-                       impute_dynamic='static')),
+                       impute_dynamic='static'),
+         pair_bands='auto'),
 ]

@@ -223,3 +223,27 @@ def test_cli_writes_no_bar_updates_into_a_file(dataset):
     assert out.is_file()
     assert b'\r' not in proc.stdout + proc.stderr
     assert proc.stdout.count(b'wrote ') == 1  # the report
+
+
+def test_cli_writes_the_freda_band_cache_beside_the_output(dataset, capsys):
+    """The pairs' band cache lands beside --out (the one a QC config's
+    QualityScoreHook(pair_bands='auto') reads); the missing pair gets no
+    band; --no-pair-bands skips it."""
+    spec = importlib.util.spec_from_file_location(
+        'score_static', REPO / 'tools' / 'quality' / 'score_static.py')
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    out = dataset.parent / 'banded.json'
+    tool.main([str(dataset), '--out', str(out), '--backend', 'ssim',
+               '--band-radius', '0.2'])
+    meta = json.loads((dataset.parent / 'banded.pair_bands.json').read_text())
+    assert (dataset.parent / 'banded.pair_bands.npy').is_file()
+    assert meta['radius'] == 0.2
+    assert len(meta['frames']) == 5 and len(meta['unreadable']) == 1
+    assert 'FreDA band cache' in capsys.readouterr().out
+    bare = dataset.parent / 'bare.json'
+    tool.main([str(dataset), '--out', str(bare), '--backend', 'ssim',
+               '--no-pair-bands'])
+    assert not (dataset.parent / 'bare.pair_bands.npy').exists()
+    with pytest.raises(SystemExit, match='band-radius'):
+        tool.main([str(dataset), '--out', str(bare), '--band-radius', '0'])

@@ -8,6 +8,12 @@ By default faces are compared with the paper's ArcFace model, downloaded on
 first use into the model cache; where it is neither cached nor downloadable,
 with dlib's recogniser (a warning says so).
 
+It also writes the FreDA band cache of the fakes' pairs beside OUT
+(``OUT_STEM.pair_bands.npy`` and ``.json``): each real's low frequencies,
+which FreDA then reads instead of decoding the pair (qcdet.datasets.
+pair_bands; QualityScoreHook(pair_bands='auto') uses it, and rebuilds it
+when it is missing or stale). ``--no-pair-bands`` skips it.
+
 A progress bar is drawn only on a terminal: a log file or pipe gets the
 final report and no bar updates.
 
@@ -51,6 +57,13 @@ def parse_args(argv=None):
                         help='constant score for fakes without a usable pair '
                         '(default: median of all scored fakes, whatever '
                         'their method; 0.5 if none)')
+    parser.add_argument('--no-pair-bands', action='store_true',
+                        help='do not write the FreDA band cache of the '
+                        'pairs beside --out (training then reads the pairs, '
+                        'or QualityScoreHook builds the cache itself)')
+    parser.add_argument('--band-radius', type=float,
+                        help='Nyquist radius the band cache holds (default '
+                        '0.125; every shipped config asks for 0.1)')
     parser.add_argument('--no-progress', action='store_true',
                         help='no progress bar, even on a terminal (a file '
                         'or pipe never gets one)')
@@ -66,6 +79,8 @@ def main(argv=None):
                  'onnx)')
     if args.fallback is not None and not 0.0 <= args.fallback <= 1.0:
         sys.exit(f'--fallback must be in [0, 1], got {args.fallback}')
+    if args.band_radius is not None and not 0.0 < args.band_radius <= 1.5:
+        sys.exit(f'--band-radius must be in (0, 1.5], got {args.band_radius}')
     from qcdet.faces.embedders import fetch_arcface_model
     from qcdet.offline.static_quality import (
         choose_static_backend,
@@ -94,6 +109,20 @@ def main(argv=None):
                               fallback=args.fallback,
                               progress=not args.no_progress)
     print(format_report(report))
+    if not args.no_pair_bands:
+        from qcdet.datasets.pair_bands import (
+            DEFAULT_BAND_RADIUS,
+            write_annotation_bands,
+        )
+        radius = args.band_radius or DEFAULT_BAND_RADIUS
+        cache = write_annotation_bands(args.out, report['data_root'], radius,
+                                       progress=not args.no_progress)
+        unreadable = len(cache.meta['unreadable'])
+        print(f'FreDA band cache {cache.prefix}.npy/.json: '
+              f'{len(cache.frames)} real frames, radius {cache.radius}, '
+              f'{cache.values.nbytes / 2**20:.1f} MiB' +
+              (f' ({unreadable} pairs missing or unreadable: none stored)'
+               if unreadable else ''))
 
 
 if __name__ == '__main__':

@@ -4,7 +4,9 @@ while keeping the fake's high frequencies (where forgery traces live). The
 label stays fake. The arithmetic lives in ``qcdet.utils.freda``.
 
 The mix runs either here, per image in the DataLoader worker
-(``mix_in='pipeline'``), or batched on the model's device by the data
+(``mix_in='pipeline'``: from the pair's stored low-frequency band where a band
+cache is attached, ``qcdet.datasets.pair_bands``, else from the decoded
+pair), or batched on the model's device by the data
 preprocessor's ``BatchFreDA`` batch augment (``mix_in='preprocessor'``): the
 worker then only loads the pair and stacks it behind the fake's channels,
 so the geometric augmentations that follow move both alike.
@@ -22,8 +24,12 @@ from qcdet.utils.freda import (
     MASK_EDGES,
     MASK_SHAPES,
     STACKED_PAIR_KEY,
+    BandKernels,
     MaskCache,
+    band_extent,
+    freda_from_band,
     freda_image,
+    freda_mask,
     mask_args,
 )
 
@@ -64,6 +70,14 @@ class FreqAugment(BaseTransform):
     ``num_unpaired``, warned once); a pair of another size is resized to the
     fake's (counted in ``num_resized``). Counters are per process (each
     DataLoader worker has its own).
+
+    With a band cache attached (``use_pair_bands``; ``QualityScoreHook(
+    pair_bands='auto')`` does it before training, see
+    ``qcdet.datasets.pair_bands``) the pair is not decoded: its stored
+    low-frequency band and one partial DFT of the fake there and back give
+    the same image (within one grey level: float rounding). A fake whose
+    pair has no band, or whose size differs from its pair's, reads the pair
+    as without a cache (counted in ``num_band_fallback``, warned once).
 
     Args:
         mask_shape: ``'circle'`` or ``'square'`` low-pass region.
@@ -146,7 +160,78 @@ class FreqAugment(BaseTransform):
         self.backend_args = backend_args
         self.num_unpaired = 0
         self.num_resized = 0
+        self.num_band_fallback = 0
         self._masks = MaskCache()
+        self._kernels = BandKernels()
+        #: ``(PairBandCache, {pair_path: entry})`` once attached
+        self._pair_bands = None
+
+    # ------------------------------------------------------ the band cache
+    @property
+    def accepts_pair_bands(self) -> bool:
+        """Whether a band cache can stand in for this transform's pairs: it
+        mixes here (``mix_in='pipeline'``) and reads the pair from
+        ``pair_path`` (a subclass that overrides ``_load_pair``, e.g.
+        ``SelfBlendFreqAugment``, brings its own pairs)."""
+        return self.mix_in == 'pipeline' and \
+            type(self)._load_pair is FreqAugment._load_pair
+
+    def use_pair_bands(self, cache, entries: dict) -> None:
+        """Mix from ``cache`` (a ``PairBandCache``) for the pairs in
+        ``entries`` (``{pair_path as the pipeline sees it: cache entry}``).
+        ``attach_pair_bands`` calls it once it has checked the cache."""
+        if not self.accepts_pair_bands:
+            raise ValueError(f'{self!r} cannot use a band cache: it mixes '
+                             'in the preprocessor or brings its own pairs')
+        self._pair_bands = (cache, dict(entries))
+
+    def band_extent_needed(self, height: int, width: int) -> Tuple[int, int]:
+        """``(b, k)`` of the largest mask this transform draws at an image
+        size (its highest radius, with the whole cosine edge): what a band
+        must hold."""
+        settings = {self._unit: (self.band_range or self.radius_range)[1],
+                    'mask_shape': self.mask_shape}
+        if self.mask_edge != 'hard':
+            settings.update(mask_edge=self.mask_edge,
+                            edge_width=self.edge_width)
+        args = mask_args(settings, height, width)
+        return band_extent(freda_mask(height, width, args['radius'],
+                                      args['shape'], args['edge'],
+                                      args['edge_width']))
+
+    def _band_fallback(self, why: str) -> None:
+        self.num_band_fallback += 1
+        if self.num_band_fallback == 1:
+            print_log(f'FreqAugment: {why}; reading the pair instead (warned '
+                      'once, counted in num_band_fallback)',
+                      logger='current', level=logging.WARNING)
+
+    def _mix_from_band(self, results: dict, fake: np.ndarray,
+                       settings: dict) -> Optional[np.ndarray]:
+        """FreDA from the pair's stored band, or None (no band for it)."""
+        cache, entries = self._pair_bands
+        pair_path = results['pair_path']
+        entry = entries.get(pair_path)
+        if entry is None:
+            self._band_fallback(f'pair {pair_path} has no stored band')
+            return None
+        height, width, channels, a, k_stored = entry[1:6]
+        if fake.shape != (height, width, channels) or \
+                fake.dtype not in (np.uint8, np.float32):
+            self._band_fallback(
+                f'fake {results.get("img_path")} is {fake.shape} '
+                f'{fake.dtype}, its pair\'s band is of a {height} x {width} '
+                f'x {channels} image (uint8 or float32 fakes)')
+            return None
+        mask, b, k = self._kernels.mask(height, width,
+                                        **mask_args(settings, height, width))
+        if b > a or k > k_stored:
+            self._band_fallback(f'the mask ({b}, {k}) is larger than the '
+                                f'stored band ({a}, {k_stored})')
+            return None
+        band = cache.block(entry)[a - b:a + b + 1, :, :, :k]
+        return freda_from_band(fake, band, mask,
+                               self._kernels.ops(height, width, b, k))
 
     def check_later_transforms(self, transforms: Sequence) -> None:
         """Refuses, with ``mix_in='preprocessor'``, a later transform that is
@@ -249,8 +334,14 @@ class FreqAugment(BaseTransform):
         if fake.ndim != 3:
             raise ValueError(f'FreqAugment needs an H x W x C image, got '
                              f'{fake.shape} for {results.get("img_path")}')
-        real = self._load_pair(pair_path, fake.shape)
         settings = self._settings()
+        if self._pair_bands is not None:
+            mixed = self._mix_from_band(results, fake, settings)
+            if mixed is not None:
+                results['freda_applied'] = True
+                results['img'] = mixed
+                return results
+        real = self._load_pair(pair_path, fake.shape)
         results['freda_applied'] = True
         if deferred:
             results[STACKED_PAIR_KEY] = settings
@@ -279,6 +370,8 @@ class FreqAugment(BaseTransform):
         edge = f'mask_edge={self.mask_edge!r}'
         if self.edge_width is not None:
             edge += f', edge_width={self.edge_width}'
+        bands = '' if self._pair_bands is None else \
+            f', pair_bands={self._pair_bands[0].prefix!r}'
         return (f'{self.__class__.__name__}(mask_shape={self.mask_shape!r}, '
                 f'{radius}, {edge}, prob={self.prob}, '
-                f'apply_to={self.apply_to!r}, mix_in={self.mix_in!r})')
+                f'apply_to={self.apply_to!r}, mix_in={self.mix_in!r}{bands})')
