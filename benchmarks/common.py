@@ -235,6 +235,7 @@ class RunRecord:
         self._start = self._refresh_start = None
 
     def start_epoch(self):
+        _sync()
         self.images.append(0)
         self.easy.append(0)
         self._refresh_start = self.refresh_total[0]
@@ -242,6 +243,7 @@ class RunRecord:
         self._start = time.perf_counter()
 
     def end_epoch(self):
+        _sync()
         self.seconds.append(time.perf_counter() - self._start)
         self.cpu_seconds.append(time.process_time() - self._cpu_start)
         self.refresh.append(self.refresh_total[0] - self._refresh_start)
@@ -262,6 +264,14 @@ class RunRecord:
         workers' CPU per image over the run."""
         return (sum(self.cpu_seconds[1:]) / sum(self.images[1:]) +
                 self.worker_cpu_per_image())
+
+
+def _sync():
+    """Waits for queued GPU work, so that wall clocks time it (no-op on a
+    CPU)."""
+    import torch
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
 
 
 def time_hook_methods(hook, total):
@@ -377,12 +387,14 @@ def fwd_bwd_img_per_s(runner, batches, num_iters):
         optim_wrapper.update_params(loss)
 
     step(batches[0])
+    _sync()
     images = 0
     cpu_start, start = time.process_time(), time.perf_counter()
     for i in range(num_iters):
         data = batches[i % len(batches)]
         step(data)
         images += len(data['inputs'])
+    _sync()
     return (images / (time.perf_counter() - start),
             images / (time.process_time() - cpu_start))
 

@@ -2,12 +2,18 @@
 data pipeline's images/s with and without FreDA.
 
 Prints ``name: value`` lines:
-  freda_ms_per_image   FreqAugment on one fake, pair read from disk included
-  mix_ms_per_image     the same without the pair read (mixing only)
+  freda_ms_per_image   FreqAugment on one fake as the QC configs run it: from
+                       the pair's stored band (band cache,
+                       qcdet.datasets.pair_bands), no pair decode
+  freda_over_fft       freda_ms_per_image / fft_ms_per_image (target <= 2)
+  band_read_ms_per_image  reading the pair's band from the cache alone
+  pair_freda_ms_per_image  FreqAugment without a band cache: the pair read
+                       from disk and decoded, then mixed (the fallback)
+  pair_freda_over_fft  pair_freda_ms_per_image / fft_ms_per_image
+  mix_ms_per_image     the pair mix without the pair read (mixing only)
   decode_ms_per_image  reading the pair alone (read_image of the PNG)
   fft_ms_per_image     rfft2 + irfft2 of one float image converted from uint8:
-                       the least a plain FFT mix costs
-  freda_over_fft       freda_ms_per_image / fft_ms_per_image (target <= 3)
+                       one plain FFT round trip
   mix_over_fft         mix_ms_per_image / fft_ms_per_image
   deferred_ms_per_image  FreqAugment(mix_in='preprocessor') on one fake: the
                        worker's share when the mix is deferred (pair read
@@ -17,11 +23,14 @@ Prints ``name: value`` lines:
                        it runs on the device)
   pipeline_img_per_s_plain  demo train pipeline on 256 px frames, nothing
                             marked easy (FreqAugment passes through)
-  pipeline_img_per_s_freda  the same with every fake marked easy (FreDA)
-  pipeline_freda_over_plain ratio of the two (one process)
+  pipeline_img_per_s_freda  the same with every fake marked easy (FreDA from
+                            the band cache)
+  pipeline_img_per_s_pairs  the same reading the pairs (no band cache)
+  pipeline_freda_over_plain, pipeline_pairs_over_plain  ratios (one process)
 With ``--reference FILE`` (an older freq_augment.py) also
   reference_{freda,mix}_ms_per_image, reference_{freda,mix}_over_fft and
-  {freda,mix}_speedup_over_reference, timed in the same rounds.
+  {freda,mix}_speedup_over_reference, timed in the same rounds (the
+  reference's FreDA reads the pair: compare it with pair_freda and freda).
 
 Everything runs on one CPU thread in this process, as one DataLoader worker
 does. The timed cases alternate in ``--rounds`` rounds and each figure is the
@@ -45,6 +54,10 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from common import interleaved  # noqa: E402
+from qcdet.datasets.pair_bands import (  # noqa: E402
+    attach_pair_bands,
+    build_pair_bands,
+)
 from qcdet.datasets.transforms.freq_augment import FreqAugment  # noqa: E402
 from qcdet.datasets.transforms.loading import read_image  # noqa: E402
 from qcdet.models.batch_augments import BatchFreDA  # noqa: E402
@@ -85,11 +98,16 @@ def freda_cases(dataset, tmp, pair, reference=None):
         cv2.imwrite(pair_path, rng.integers(0, 256, fake.shape, np.uint8))
     real = read_image(pair_path)
     assert fake.shape == real.shape == (SIZE, SIZE, 3)
+    cache = build_pair_bands({'pair.png': pair_path},
+                             str(Path(tmp) / 'one_pair'))
+    entry = cache.frames['pair.png'][:6]
 
-    def augment(transform_type, mix_only=False):
+    def augment(transform_type, mix_only=False, bands=False):
         transform = transform_type(radius_ratio=0.1)
         if mix_only:
             transform._load_pair = lambda path, shape: real
+        if bands:
+            transform.use_pair_bands(cache, {pair_path: entry})
         return lambda: transform.transform(
             dict(img=fake, label=1, qc_easy=True, pair_path=pair_path))
 
@@ -104,7 +122,9 @@ def freda_cases(dataset, tmp, pair, reference=None):
             BATCH, 1, 1, 1)
     to_mix = [dict(radius=0.1, mask_shape='circle')] * BATCH
 
-    cases = dict(freda=augment(FreqAugment),
+    cases = dict(freda=augment(FreqAugment, bands=True),
+                 band_read=lambda: np.array(cache.block(entry)),
+                 pair_freda=augment(FreqAugment),
                  mix=augment(FreqAugment, mix_only=True),
                  decode=lambda: read_image(pair_path), fft=fft_only,
                  deferred=lambda: deferred.transform(
@@ -118,9 +138,10 @@ def freda_cases(dataset, tmp, pair, reference=None):
     return cases
 
 
-def demo_dataset(tmp, identities):
+def demo_dataset(tmp, identities, generate=True):
     """The demo train split at 256 px with the demo config's train pipeline
-    (LoadFrame, FreqAugment, Resize to 64, RandomFlip, pack)."""
+    (LoadFrame, FreqAugment, Resize to 64, RandomFlip, pack); ``generate``:
+    write the data first."""
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
 
@@ -128,23 +149,27 @@ def demo_dataset(tmp, identities):
     from qcdet.registry import DATASETS
     init_default_scope('qcdet')
     root = Path(tmp) / 'demo'
-    generate_demo_dataset(str(root), num_identities=identities, size=SIZE)
+    if generate:
+        generate_demo_dataset(str(root), num_identities=identities,
+                              size=SIZE)
     cfg = Config.fromfile(str(REPO / 'configs/_base_/datasets/demo.py'))
     dataset_cfg = cfg.train_dataloader.dataset
     dataset_cfg.data_root = str(root)
     return DATASETS.build(dataset_cfg)
 
 
-def pipeline_cases(dataset):
+def pipeline_cases(dataset, banded):
+    """``dataset`` reads pairs; ``banded`` is the same with a band cache."""
     labels = dataset.get_labels()
 
-    def run(freda):
+    def run(ds, freda):
         def epoch():
             for index, label in enumerate(labels):
-                dataset[(index, freda and label == 1)]
+                ds[(index, freda and label == 1)]
         return epoch
 
-    return dict(plain=run(False), freda=run(True)), len(labels)
+    return dict(plain=run(dataset, False), freda=run(banded, True),
+                pairs=run(dataset, True)), len(labels)
 
 
 def main(argv=None):
@@ -174,29 +199,37 @@ def main(argv=None):
             freda_cases(dataset, tmp, args.pair, reference), args.repeats,
             args.rounds).items()}
         print(f'freda_ms_per_image: {ms["freda"]:.3f}')
+        print(f'freda_over_fft: {ms["freda"] / ms["fft"]:.2f}')
+        print(f'band_read_ms_per_image: {ms["band_read"]:.4f}')
+        print(f'pair_freda_ms_per_image: {ms["pair_freda"]:.3f}')
+        print(f'pair_freda_over_fft: {ms["pair_freda"] / ms["fft"]:.2f}')
         print(f'mix_ms_per_image: {ms["mix"]:.3f}')
         print(f'decode_ms_per_image: {ms["decode"]:.3f}')
         print(f'fft_ms_per_image: {ms["fft"]:.3f}')
-        print(f'freda_over_fft: {ms["freda"] / ms["fft"]:.2f}')
         print(f'mix_over_fft: {ms["mix"] / ms["fft"]:.2f}')
         print(f'deferred_ms_per_image: {ms["deferred"]:.3f}')
         print(f'batch_mix_ms_per_image: {ms["batch_mix"] / BATCH:.3f}')
         if reference is not None:
             for name in ('freda', 'mix'):
-                ref = ms[f'ref_{name}']
+                ref = ms[f'ref_{name}']  # the reference's FreDA reads pairs
                 print(f'reference_{name}_ms_per_image: {ref:.3f}')
                 print(f'reference_{name}_over_fft: {ref / ms["fft"]:.2f}')
                 print(f'{name}_speedup_over_reference: '
                       f'{ref / ms[name]:.2f}')
         if args.no_pipeline:
             return
-        cases, count = pipeline_cases(dataset)
+        banded = demo_dataset(tmp, args.identities, generate=False)
+        attach_pair_bands(banded, 'auto')
+        cases, count = pipeline_cases(dataset, banded)
         seconds = interleaved(cases, 1, args.rounds)
-        plain, freda = count / seconds['plain'], count / seconds['freda']
+        plain, freda, pairs = (count / seconds[name]
+                               for name in ('plain', 'freda', 'pairs'))
         print(f'pipeline_images: {count}')
         print(f'pipeline_img_per_s_plain: {plain:.1f}')
         print(f'pipeline_img_per_s_freda: {freda:.1f}')
+        print(f'pipeline_img_per_s_pairs: {pairs:.1f}')
         print(f'pipeline_freda_over_plain: {freda / plain:.3f}')
+        print(f'pipeline_pairs_over_plain: {pairs / plain:.3f}')
 
 
 if __name__ == '__main__':

@@ -18,19 +18,30 @@ Prints ``name: value`` lines:
                                   the DataLoader; near 0 when the workers keep up, large when they are the bottleneck
   plain_peak_gpu_mem_mib, qc_peak_gpu_mem_mib  torch.cuda.max_memory_allocated during training (MMEngine's logged
                                   ``memory``), MiB; nan without a GPU
+  plain_cpu_ms_per_image, qc_cpu_ms_per_image  CPU time of the whole tools/train.py run (training process and its
+                                  DataLoader workers, start-up and warm-up included) per trained image
+  qc_over_plain_cpu               plain_cpu_ms_per_image / qc_cpu_ms_per_image: QC's extra CPU (FreDA, seeding, the
+                                  hook), which a GPU run hides while the workers keep up
   gpu, amp, channels_last, cudnn_benchmark, pin_memory, persistent_workers, num_workers, batch_size, img_size,
-  timed_iters                     the settings the runs had, read back from the configs they dumped (1 = on)
+  timed_iters, qc_pair_bands      the settings the runs had, read back from the configs they dumped (1 = on;
+                                  qc_pair_bands: FreDA reads the band cache score_static.py wrote)
+
+On a GPU it then runs ``benchmarks/train_throughput.py --preset cpu256`` (the demo detector, plain and QC, at
+256 px, on the GPU) and prints its QC ratios prefixed ``demo256_``: qc_over_plain, qc_over_plain_cpu,
+qc_over_plain_worker_cpu, step_over_fwd_bwd, qc_step_over_fwd_bwd, qc_step_gap (``--no-demo256`` skips it).
 
 Without CUDA (or with --tiny) it runs a tiny mode: 32 px, batch 4, a handful of iterations, fp32 (MMEngine's
 AmpOptimWrapper needs a GPU), and says that the figures are NOT GPU figures.
 
     bash benchmarks/gpu_check.sh [--tiny] [--identities N] [--frames-per-video N] [--img-size S] [--batch-size B]
-        [--epochs E] [--workers W] [--configs BASELINE QC] [--out DIR]
+        [--epochs E] [--workers W] [--configs BASELINE QC] [--out DIR] [--no-demo256]
 """
 import argparse
 import json
 import math
 import os
+import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -86,14 +97,35 @@ def train_options(config, data_root, args, gpu):
     return [f'{k}={v}' for k, v in opts.items()]
 
 
+def children_cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def train(config, data_root, work_dir, args, gpu):
-    """One tools/train.py run; returns its per-iteration records and the config it dumped."""
+    """One tools/train.py run; returns its per-iteration records, the config it dumped and the CPU seconds of the
+    run (the process and its reaped DataLoader workers)."""
+    cpu = children_cpu_seconds()
     tool('tools/train.py', config, '--work-dir', work_dir, '--no-validate', '--cfg-options',
          *train_options(config, data_root, args, gpu))
+    cpu = children_cpu_seconds() - cpu
     scalars = sorted(work_dir.glob('*/vis_data/scalars.json'))[-1]  # the newest run in work_dir
     records = [json.loads(line) for line in scalars.read_text().splitlines()]
     cfg = Config.fromfile(str(work_dir / Path(config).name))
-    return [r for r in records if 'time' in r], cfg
+    return [r for r in records if 'time' in r], cfg, cpu
+
+
+DEMO256 = ('qc_over_plain', 'qc_over_plain_cpu', 'qc_over_plain_worker_cpu', 'step_over_fwd_bwd',
+           'qc_step_over_fwd_bwd', 'qc_step_gap', 'plain_worker_cpu_ms_per_image', 'qc_worker_cpu_ms_per_image')
+
+
+def demo256():
+    """train_throughput.py --preset cpu256 (here on the GPU): its QC ratios."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get('PYTHONPATH')])))
+    proc = subprocess.run([sys.executable, 'benchmarks/train_throughput.py', '--preset', 'cpu256'], cwd=REPO,
+                          env=env, check=True, stdout=subprocess.PIPE, text=True)
+    values = dict(re.findall(r'^([a-z0-9_]+): (\S+)$', proc.stdout, re.M))
+    return {f'demo256_{name}': float(values[name]) for name in DEMO256 if name in values}
 
 
 def figures(records, batch_size):
@@ -107,6 +139,10 @@ def figures(records, batch_size):
                 data_wait_share=sum(r['data_time'] for r in timed) / seconds,
                 peak_gpu_mem_mib=max(memory) if memory else math.nan,
                 timed_iters=len(timed))
+
+
+def pair_bands_on(cfg):
+    return int(any(h.get('type') == 'QualityScoreHook' and h.get('pair_bands') for h in cfg.get('custom_hooks', [])))
 
 
 def settings(cfg, gpu):
@@ -127,6 +163,8 @@ def parse_args(argv=None):
                        help=f'default: {GPU_RUN[name]} on a GPU (None: the config\'s), {TINY_RUN[name]} tiny')
     p.add_argument('--configs', nargs=2, metavar=('BASELINE', 'QC'), default=list(CONFIGS))
     p.add_argument('--out', help='keep data and work dirs here (default: a temporary folder)')
+    p.add_argument('--no-demo256', action='store_true',
+                   help='on a GPU, skip train_throughput.py --preset cpu256 (the demo256_ lines)')
     return p.parse_args(argv)
 
 
@@ -149,15 +187,22 @@ def main(argv=None):
         make_data(out / 'data', args)
         runs = {}
         for name, config in zip(('plain', 'qc'), args.configs):
-            records, cfg = train(config, out / 'data', out / name, args, gpu)
+            records, cfg, cpu = train(config, out / 'data', out / name, args, gpu)
             runs[name] = figures(records, cfg.train_dataloader.batch_size)
-    lines = dict(settings(cfg, gpu), img_size=args.img_size, timed_iters=runs['plain']['timed_iters'])
+            images = len(records) * cfg.train_dataloader.batch_size  # every epoch's steps, drop_last
+            runs[name]['cpu_ms_per_image'] = 1000 * cpu / max(images, 1)
+            runs[name]['pair_bands'] = pair_bands_on(cfg)
+    lines = dict(settings(cfg, gpu), img_size=args.img_size, timed_iters=runs['plain']['timed_iters'],
+                 qc_pair_bands=runs['qc']['pair_bands'])
     for name in ('plain', 'qc'):
         lines[f'{name}_img_per_s'] = runs[name]['img_per_s']
     lines['qc_over_plain'] = runs['qc']['img_per_s'] / runs['plain']['img_per_s']
-    for key in ('data_wait_share', 'peak_gpu_mem_mib'):
+    for key in ('data_wait_share', 'peak_gpu_mem_mib', 'cpu_ms_per_image'):
         for name in ('plain', 'qc'):
             lines[f'{name}_{key}'] = runs[name][key]
+    lines['qc_over_plain_cpu'] = runs['plain']['cpu_ms_per_image'] / runs['qc']['cpu_ms_per_image']
+    if gpu and not tiny and not args.no_demo256:
+        lines.update(demo256())
     for name, value in lines.items():
         print(f'{name}: {value:.4g}' if isinstance(value, float) else f'{name}: {value}')
     return 0

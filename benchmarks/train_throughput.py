@@ -24,6 +24,9 @@ Prints ``name: value`` lines:
                         of a CPU-bound machine, robust to other load
   plain_worker_cpu_ms_per_image, qc_worker_cpu_ms_per_image  DataLoader
                         workers' CPU per image (loading, FreDA, augmentation)
+  qc_over_plain_worker_cpu  their ratio, QC ÷ plain (target <= 1.15)
+  qc_step_gap           step_over_fwd_bwd - qc_step_over_fwd_bwd: what QC
+                        costs the training process per step (target <= 0.01)
   refresh_ms_per_epoch  time inside QualityScoreHook per epoch (every hook
                         method: feedback recording, FQS, sampler update,
                         summary, per-epoch file)
@@ -46,10 +49,17 @@ QC runs alternate for ``--rounds`` rounds; figures are medians. On a shared
 rounds), more than the 3 % the target tests, hence 10 rounds by default
 (~8 min here).
 
+``--preset cpu256`` measures the same ratios at 256 px (frames and network
+input) with the same small detector, on fewer identities and rounds so that
+it fits ~10 min on 2 vCPUs (``--img-size 256 --identities 8 --rounds 3``;
+options given explicitly win). The QC config's FreDA reads the band cache
+(``QualityScoreHook(pair_bands='auto')``, built before the first QC run);
+``--no-pair-bands`` times it reading the pairs instead.
+
     python benchmarks/train_throughput.py [--rounds 10] [--epochs 2]
-        [--identities 20] [--img-size 64] [--workers N] [--threads 1]
-        [--configs BASELINE QC] [--cfg-options KEY=VALUE ...]
-        [--sharing-strategy file_system]
+        [--identities 20] [--img-size 64] [--preset demo|cpu256]
+        [--no-pair-bands] [--workers N] [--threads 1] [--configs BASELINE QC]
+        [--cfg-options KEY=VALUE ...] [--sharing-strategy file_system]
 """
 import argparse
 import statistics
@@ -62,14 +72,21 @@ from mmengine.registry import init_default_scope  # noqa: E402
 
 from common import REPO, build_cfg, make_data, train  # noqa: E402
 
+#: defaults of each --preset (explicit options win)
+PRESETS = dict(demo=dict(rounds=10, identities=20, img_size=64),
+               cpu256=dict(rounds=3, identities=8, img_size=256))
+
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--rounds', type=int, default=10)
+    p.add_argument('--preset', choices=sorted(PRESETS), default='demo',
+                   help='demo: 64 px, 20 identities, 10 rounds; cpu256: '
+                   '256 px, 8 identities, 3 rounds')
+    p.add_argument('--rounds', type=int)
     p.add_argument('--epochs', type=int, default=2,
                    help='timed epochs per run (after one warm-up epoch)')
-    p.add_argument('--identities', type=int, default=20)
-    p.add_argument('--img-size', type=int, default=64,
+    p.add_argument('--identities', type=int)
+    p.add_argument('--img-size', type=int,
                    help='generated frame size and network input size')
     p.add_argument('--workers', type=int,
                    help='DataLoader workers (default: the config\'s)')
@@ -80,16 +97,25 @@ def main(argv=None):
     p.add_argument('--cfg-options', nargs='+', action=DictAction,
                    help='overrides of both configs, e.g. '
                    'train_dataloader.collate_fn.type=default_collate')
+    p.add_argument('--no-pair-bands', action='store_true',
+                   help='QC\'s FreDA reads the pairs (QualityScoreHook('
+                   'pair_bands=None)) instead of the band cache')
     p.add_argument('--sharing-strategy',
                    choices=torch.multiprocessing.get_all_sharing_strategies(),
                    help='how DataLoader workers hand tensors to this '
                    'process (default: torch\'s, file_descriptor on Linux)')
     args = p.parse_args(argv)
+    for name, value in PRESETS[args.preset].items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
     torch.set_num_threads(args.threads)
     if args.sharing_strategy:
         torch.multiprocessing.set_sharing_strategy(args.sharing_strategy)
     init_default_scope('qcdet')
 
+    print(f'# {args.preset}: {args.img_size} px, {args.identities} '
+          f'identities, {args.rounds} rounds of {args.epochs} timed epochs',
+          flush=True)
     rounds = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -98,9 +124,13 @@ def main(argv=None):
             plain = train(build_cfg(REPO / args.configs[0], tmp / 'demo',
                                     tmp / f'plain_{r}', args, f'plain_{r}'),
                           qc=False)
-            qc = train(build_cfg(REPO / args.configs[1], tmp / 'demo',
-                                 tmp / f'qc_{r}', args, f'qc_{r}'),
-                       qc=True)
+            qc_cfg = build_cfg(REPO / args.configs[1], tmp / 'demo',
+                               tmp / f'qc_{r}', args, f'qc_{r}')
+            if args.no_pair_bands:
+                for hook in qc_cfg.custom_hooks:
+                    if hook.get('type') == 'QualityScoreHook':
+                        hook['pair_bands'] = None
+            qc = train(qc_cfg, qc=True)
             rounds.append((plain, qc))
             print(f'# round {r + 1}: plain {plain.img_per_s()} img/s, '
                   f'probe {plain.probe}; qc {qc.img_per_s()}, probe '
@@ -138,6 +168,9 @@ def main(argv=None):
         p.worker_cpu_per_image() for p, _ in rounds)
     out['qc_worker_cpu_ms_per_image'] = 1000 * med(
         q.worker_cpu_per_image() for _, q in rounds)
+    out['qc_over_plain_worker_cpu'] = (out['qc_worker_cpu_ms_per_image'] /
+                                       out['plain_worker_cpu_ms_per_image'])
+    out['qc_step_gap'] = out['step_over_fwd_bwd'] - out['qc_step_over_fwd_bwd']
     out['refresh_ms_per_epoch'] = 1000 * med(
         v for _, q in rounds for v in q.refresh[1:])
     out['refresh_share'] = med(

@@ -35,7 +35,13 @@ def test_gpu_check_tiny_mode_prints_sane_figures():
     assert plain > 0 and qc > 0
     # printed to 4 significant digits
     assert math.isclose(values['qc_over_plain'], qc / plain, rel_tol=2e-3)
+    # the QC run's FreDA read the band cache score_static.py wrote
+    assert values['qc_pair_bands'] == 1
+    assert math.isclose(values['qc_over_plain_cpu'],
+                        values['plain_cpu_ms_per_image'] /
+                        values['qc_cpu_ms_per_image'], rel_tol=2e-3)
     for name in ('plain', 'qc'):
+        assert values[f'{name}_cpu_ms_per_image'] > 0
         assert 0 <= values[f'{name}_data_wait_share'] <= 1
         peak = values[f'{name}_peak_gpu_mem_mib']
         assert peak > 0 if gpu else math.isnan(peak)

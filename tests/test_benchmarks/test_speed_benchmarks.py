@@ -34,7 +34,9 @@ def test_freda_speed_tiny():
                            '1', '--identities', '3')
     for name in ('freda_ms_per_image', 'mix_ms_per_image',
                  'decode_ms_per_image', 'fft_ms_per_image', 'freda_over_fft',
-                 'mix_over_fft', 'deferred_ms_per_image',
+                 'mix_over_fft', 'pair_freda_ms_per_image',
+                 'pair_freda_over_fft', 'band_read_ms_per_image',
+                 'pipeline_img_per_s_pairs', 'deferred_ms_per_image',
                  'batch_mix_ms_per_image', 'pipeline_img_per_s_plain',
                  'pipeline_img_per_s_freda', 'pipeline_freda_over_plain'):
         assert values[name] > 0, name
@@ -65,6 +67,40 @@ def test_train_throughput_tiny():
         values['qc_over_plain_max']
     assert values['plain_forward_calls'] == values['qc_forward_calls'] > 0
     assert 0 <= values['qc_easy_fraction'] <= 1
+    assert values['qc_step_gap'] == pytest.approx(
+        values['step_over_fwd_bwd'] - values['qc_step_over_fwd_bwd'],
+        abs=2e-3)
+    assert values['qc_over_plain_worker_cpu'] >= 0
+
+
+def test_train_throughput_tiny_reading_pairs_at_256_px():
+    """--preset cpu256 with --no-pair-bands: QC's FreDA decodes the pairs
+    (the fallback), at 256 px."""
+    values = run_benchmark('train_throughput.py', '--preset', 'cpu256',
+                           '--rounds', '1', '--epochs', '1', '--identities',
+                           '3', '--workers', '0', '--no-pair-bands',
+                           timeout=300)
+    assert values['qc_img_per_s'] > 0 and values['plain_img_per_s'] > 0
+    assert values['extra_forward_passes'] == 0
+
+
+def test_qc_profile_tiny():
+    """The per-stage profile prints every stage; FreDA from the band cache
+    is cheaper than from the decoded pair."""
+    values = run_benchmark('qc_profile.py', '--identities', '3', '--rounds',
+                           '1', '--repeats', '3', '--epochs', '1',
+                           '--probe-iters', '1')
+    for name in ('plain_ms_per_image', 'qc_ms_per_image',
+                 'qc_pairs_ms_per_image', 'seed_us', 'pair_read_us',
+                 'pair_decode_us', 'pair_resize_us', 'mask_us', 'ffts_us',
+                 'rounding_us', 'freda_pairs_us', 'band_read_us',
+                 'band_forward_us', 'band_inverse_us', 'freda_band_us',
+                 'fft_us', 'sampler_plan_ms', 'hook_iter_ms',
+                 'hook_epoch_ms', 'fwd_bwd_ms_per_iter',
+                 'transform_freq_augment_us'):
+        assert values[name] > 0, name
+    assert 0 < values['easy_fraction'] < 1
+    assert values['main_overhead_share'] < 1
 
 
 def test_static_scoring_speed_tiny():
