@@ -27,7 +27,6 @@ with ``name: value`` lines (``sbi_frame_auc_Deepfakes``, ``random_labels_frame_a
         [--epochs 15] [--img-size 96] [--figure docs/images/sbi_smoke.png]
 """
 import argparse
-import glob
 import json
 import logging
 import os
@@ -35,12 +34,14 @@ import os.path as osp
 import pickle
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 from mmcv.transforms import BaseTransform
 
 from common import REPO, make_config, print_name_values, save  # noqa: E402
+
+# the same time split and DFDC crop index as the QC study on the shared clips
+from generalization_real import dfdc_annotation, temporal_split  # noqa: E402
 from qcdet.offline.face_crops import build_layout, preprocess_dataset  # noqa: E402
 from qcdet.registry import TRANSFORMS  # noqa: E402
 from qcdet.utils.dataset_names import FFPP_STANDARD_METHODS  # noqa: E402
@@ -86,18 +87,6 @@ class BenchmarkRandomLabel(BaseTransform):
 
 
 # ----------------------------------------------------------------------------------------------------- data
-def temporal_split(records):
-    """The first 2/3 of each video's frames train, the rest test (only 3 real videos exist)."""
-    by_video = {}
-    for r in records:
-        by_video.setdefault(r['video_id'], []).append(r['frame_idx'])
-    train, test = [], []
-    for r in records:
-        frames = sorted(by_video[r['video_id']])
-        (train if frames.index(r['frame_idx']) < round(len(frames) * 2 / 3) else test).append(r)
-    return train, test
-
-
 def prepare_ffpp(args) -> tuple:
     """The shared FF++ clips cropped with 68 landmarks (resumes), the training reals and one test set per
     method; returns the crop root and ``{target: ann_file}``."""
@@ -131,21 +120,6 @@ def prepare_ffpp(args) -> tuple:
 def own_originals(fakes) -> set:
     """The originals the fakes were made from (crops/real/<original>/... in their pairs)."""
     return {r['pair_path'].split('/')[2] for r in fakes if r.get('pair_path')}
-
-
-def dfdc_annotation(args) -> str:
-    """An annotation file for the 167 labelled DFDC face crops (video id from the file name)."""
-    root = osp.join(args.shared, 'cvit-dfdc-faces')
-    records = []
-    for path in sorted(glob.glob(osp.join(root, '*', '*', '*.jpg'))):
-        rel = osp.relpath(path, root)
-        label = dict(real=0, fake=1)[Path(rel).parts[1]]
-        video, frame = Path(rel).stem.rsplit('_', 1)
-        records.append(dict(img_path=rel, label=label, video_id=f'dfdc_crops/{video}', dataset='dfdc_crops',
-                            method='DFDC' if label else 'real', frame_idx=int(frame)))
-    path = osp.join(osp.abspath(args.out), 'dfdc_crops.json')
-    save(path, records, dict(dataset='dfdc_crops', classes=['real', 'fake']))
-    return path
 
 
 # -------------------------------------------------------------------------------------------- train, score
