@@ -13,7 +13,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from preprocess_videos import make_ffpp_tree
 
 from qcdet.faces import (
     FaceCropper,
@@ -169,13 +168,6 @@ def records_of(out):
         with open(out / 'annotations' / f'{split}.json') as f:
             records += json.load(f)['data_list']
     return records
-
-
-@pytest.fixture(scope='module')
-def ffpp_root(tmp_path_factory):
-    root = tmp_path_factory.mktemp('ffpp_raw')
-    make_ffpp_tree(root)
-    return root
 
 
 @pytest.fixture(scope='module')

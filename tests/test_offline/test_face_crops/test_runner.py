@@ -3,7 +3,6 @@ import json
 import cv2
 import numpy as np
 import pytest
-from preprocess_videos import make_ffpp_tree
 
 from qcdet.datasets import DeepfakeDataset
 from qcdet.datasets.deepfakebench import parse_deepfakebench_index
@@ -17,13 +16,6 @@ from qcdet.offline.face_crops import (
 # The synthetic faces are drawn for dlib's HOG detector; the default
 # detector is tested on DFDC-style footage (test_dfdc_footage.py).
 RUN = dict(num_frames=4, size=128, detector='dlib', progress=False)
-
-
-@pytest.fixture(scope='module')
-def ffpp_root(tmp_path_factory):
-    root = tmp_path_factory.mktemp('ffpp_raw')
-    make_ffpp_tree(root)
-    return root
 
 
 @pytest.fixture(scope='module')
