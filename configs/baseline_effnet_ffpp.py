@@ -1,6 +1,1 @@
-# EfficientNet-B4 on FF++ c23, DeepfakeBench protocol: 256 px, Adam lr 2e-4
-# wd 5e-4, batch 32, 10 epochs, 32 frames per video.
-_base_ = [
-    './_base_/models/efficientnet_b4.py', './_base_/datasets/ffpp_c23.py',
-    './_base_/schedules/adam_10e_amp.py', './_base_/gpu_runtime.py'
-]
+_base_ = ['./efficientnet/efficientnet_b4_1xb32_10e_ffpp.py']

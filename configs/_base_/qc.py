@@ -1,12 +1,13 @@
 # The quality-centric (QC) building block (arXiv 2411.05335). Turn any
-# detector config into its QC version with two lines:
+# detector config into its QC version, its twin, with three lines:
 #
-#   _base_ = ['./baseline_xxx.py', './_base_/qc.py']
-#   train_dataloader = dict(sampler={{_base_.qc_sampler}})
+#   # <plain>.py trained the quality-centric way.
+#   _base_ = ['./<plain>.py', '../_base_/qc.py']
+#   train_dataloader = {{_base_.qc_train_dataloader}}
 #
-# plus, for static scores, `dataset=dict(ann_file=...)` pointing at the train
-# annotations written by tools/quality/score_static.py (without them FQS uses
-# the detector's feedback only).
+# qc_train_dataloader (below) swaps in the curriculum sampler and reads the
+# train annotations with static quality scores (without them FQS uses the
+# detector's feedback only).
 #
 # Every train pipeline already holds FreqAugment right after LoadFrame; it
 # only acts on fakes the curriculum sampler marks "easy", so without this
@@ -29,6 +30,13 @@ qc_sampler = dict(
     beta_end=1.0,
     freda_fraction=0.3,       # the least realistic 30 % always in FreDA
     direction='high_is_hard')  # or 'low_is_hard'
+
+# What a twin changes in its plain config's train loader: the sampler, and
+# the train annotations with `static_quality` (written by
+# tools/quality/score_static.py; for SBI, whose dataset keeps the reals
+# only, a copy of train.json does as well).
+qc_train_dataloader = dict(
+    sampler=qc_sampler, dataset=dict(ann_file='annotations/train_static.json'))
 
 # Quality evaluator: static q from the annotation files' `static_quality`
 # (tools/quality/score_static.py), dynamic d from the detector's own

@@ -1,7 +1,3 @@
-# RECCE on Xception, FF++ c23, trained the quality-centric way.
+# recce_xception_1xb32_10e_ffpp.py, quality-centric (_base_/qc.py).
 _base_ = ['./recce_xception_1xb32_10e_ffpp.py', '../_base_/qc.py']
-train_dataloader = dict(
-    sampler={{_base_.qc_sampler}},
-    # the train annotations with `static_quality`
-    # (tools/quality/score_static.py)
-    dataset=dict(ann_file='annotations/train_static.json'))
+train_dataloader = {{_base_.qc_train_dataloader}}

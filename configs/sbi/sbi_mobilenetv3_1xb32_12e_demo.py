@@ -4,7 +4,7 @@
 # data set is seen), validated and tested on the usual real/fake splits.
 # Data: python tools/data/make_demo_data.py (writes the 68 landmarks SBI
 # needs). What is kept of SBI's protocol and what changes: docs/sbi.md.
-_base_ = ['../baseline_demo.py']
+_base_ = ['../mobilenetv3/mobilenetv3_1xb32_12e_demo.py']
 img_size = 64
 train_pipeline = [
     dict(type='LoadFrame'),
