@@ -7,20 +7,14 @@
 # timm's plain name uses GELU, which shifts the frozen features.
 # Weights: _base_/imagenet_weights.py (clip_vit_b16_openai).
 # `backbone.trainable`: 'all' | 'none' (linear probe) | 'layernorm'.
-_base_ = ['../imagenet_weights.py']
+_base_ = ['../imagenet_weights.py', './data_preprocessor.py']
 model = dict(
     type='DeepfakeDetector',
     data_preprocessor=dict(
-        type='DeepfakeDataPreprocessor',
         # OpenAI CLIP's mean/std (0.48145466, 0.4578275, 0.40821073) and
         # (0.26862954, 0.26130258, 0.27577711), times 255
         mean=[122.7709383, 116.7460125, 104.09373615],
-        std=[68.5005327, 66.6321579, 70.32316305],
-        bgr_to_rgb=True,
-        # GPU settings (the FF++ configs): batches and weights in
-        # channels_last, host-to-device copies overlapping compute
-        channels_last=True,
-        non_blocking=True),
+        std=[68.5005327, 66.6321579, 70.32316305]),
     backbone=dict(
         type='ClipViTBackbone',
         model_name='vit_base_patch16_clip_quickgelu_224.openai',

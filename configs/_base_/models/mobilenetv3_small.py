@@ -1,11 +1,9 @@
-# Small, fast detector for tests and the demo (random init by default).
+# Small, fast detector for tests and the demo (random init by default),
+# ImageNet normalisation; a CPU model, so without the GPU settings.
+_base_ = ['./data_preprocessor.py']
 model = dict(
     type='DeepfakeDetector',
-    data_preprocessor=dict(
-        type='DeepfakeDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True),
+    data_preprocessor=dict(channels_last=False, non_blocking=False),
     backbone=dict(
         type='TimmBackbone',
         model_name='mobilenetv3_small_050',
