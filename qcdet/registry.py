@@ -33,7 +33,7 @@ __all__ = [
     'TRANSFORMS', 'MODELS', 'MODEL_WRAPPERS', 'WEIGHT_INITIALIZERS',
     'OPTIMIZERS', 'OPTIM_WRAPPERS', 'OPTIM_WRAPPER_CONSTRUCTORS',
     'PARAM_SCHEDULERS', 'METRICS', 'EVALUATORS', 'VISUALIZERS', 'VISBACKENDS',
-    'QUALITY_EVALUATORS', 'BATCH_AUGMENTS'
+    'QUALITY_EVALUATORS'
 ]
 
 RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS,
@@ -83,8 +83,3 @@ VISBACKENDS = Registry('vis_backend', parent=MMENGINE_VISBACKENDS,
 # dynamic detector feedback) and the FQS combiner.
 QUALITY_EVALUATORS = Registry('quality evaluator', scope='qcdet',
                               locations=['qcdet.quality'])
-
-# A new root, as in mmpretrain: augmentations of a whole batch on the
-# model's device, run by the data preprocessor while training.
-BATCH_AUGMENTS = Registry('batch augment', scope='qcdet',
-                          locations=['qcdet.models.batch_augments'])

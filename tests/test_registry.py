@@ -8,7 +8,7 @@ def test_children_of_mmengine_roots_with_lazy_locations():
     for name in registry.__all__:
         reg = getattr(registry, name)
         assert reg.scope == 'qcdet'
-        if name in ('QUALITY_EVALUATORS', 'BATCH_AUGMENTS'):
+        if name == 'QUALITY_EVALUATORS':
             assert reg.parent is None  # a new root
         else:
             assert reg.parent is not None and reg.parent.scope == 'mmengine'
@@ -25,7 +25,6 @@ def test_qcdet_modules_are_found_lazily():
         assert registry.HOOKS.get('QualityScoreHook') is not None
         assert registry.METRICS.get('DeepfakeMetric') is not None
         assert registry.QUALITY_EVALUATORS.get('FQSCombiner') is not None
-        assert registry.BATCH_AUGMENTS.get('BatchFreDA') is not None
         # MMEngine's own modules through the parent, mmpretrain's by scope
         assert registry.HOOKS.get('CheckpointHook') is not None
         assert registry.MODELS.get('mmpretrain.ResNet').__module__.startswith(

@@ -108,17 +108,13 @@ class DeepfakeDataset(BaseDataset):
         self._check_pipeline()
 
     def _check_pipeline(self) -> None:
-        """A transform that limits what may follow it (e.g.
-        ``FreqAugment(mix_in='preprocessor')``) defines
-        ``check_later_transforms(transforms)``; it runs here, when the
-        dataset is built, rather than failing later in a DataLoader
+        """A transform that limits what may come before it (e.g.
+        ``SelfBlend``: its landmarks are in the loaded image's pixels)
+        defines ``check_earlier_transforms(transforms)``; it runs here, when
+        the dataset is built, rather than failing later in a DataLoader
         worker."""
         transforms = self.pipeline.transforms
         for i, transform in enumerate(transforms):
-            check = getattr(transform, 'check_later_transforms', None)
-            if check is not None:
-                check(transforms[i + 1:])
-            # e.g. SelfBlend: its landmarks are in the loaded image's pixels
             check = getattr(transform, 'check_earlier_transforms', None)
             if check is not None:
                 check(transforms[:i])

@@ -410,11 +410,11 @@ def attach_pair_bands(dataset,
                       rebuild: bool = True,
                       radius: float = DEFAULT_BAND_RADIUS,
                       logger=None) -> Optional[PairBandCache]:
-    """Gives every ``FreqAugment`` of ``dataset``'s pipeline that mixes in
-    the pipeline (``mix_in='pipeline'``, reading pairs from ``pair_path``)
-    the band cache of the dataset's pairs, checked first and rebuilt when
-    missing or stale (or refused, ``rebuild=False``). Returns the cache, or
-    None when no transform can use one.
+    """Gives every ``FreqAugment`` of ``dataset``'s pipeline that reads
+    its pairs from ``pair_path`` the band cache of the dataset's pairs,
+    checked first and rebuilt when missing or stale (or refused,
+    ``rebuild=False``). Returns the cache, or None when no transform can
+    use one.
 
     ``path``: ``'auto'`` (beside the annotation file, ``band_cache_prefix``)
     or a path prefix (``.npy``/``.json`` optional; a relative one is under

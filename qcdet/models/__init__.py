@@ -1,5 +1,4 @@
 from .backbones import *  # noqa: F401,F403
-from .batch_augments import *  # noqa: F401,F403
 from .data_preprocessors import *  # noqa: F401,F403
 from .decoders import *  # noqa: F401,F403
 from .detectors import *  # noqa: F401,F403

@@ -1,6 +1,5 @@
-"""FreDA's arithmetic, shared by the ``FreqAugment`` transform (one image in
-a DataLoader worker) and ``DeepfakeDataPreprocessor`` (a batch on the model's
-device).
+"""FreDA's arithmetic, for the ``FreqAugment`` transform (one image in a
+DataLoader worker), the pair band cache and the FreDA figures.
 
 Spectra mix as ``F = F_real * M + F_fake * (1 - M)`` with ``M`` a low-pass
 mask. The FFT is linear, so ``iFFT(F) = x_fake + iFFT(M * FFT(x_real -
@@ -22,20 +21,13 @@ import torch
 __all__ = [
     'MASK_SHAPES', 'MASK_EDGES', 'freda_mask', 'band_to_ratio', 'mask_args',
     'mask_columns', 'low_pass', 'freda', 'freda_image', 'freda_mix',
-    'to_pixel_range', 'MaskCache', 'STACKED_PAIR_KEY', 'band_extent',
+    'to_pixel_range', 'MaskCache', 'band_extent',
     'band_row_index', 'band_limits', 'real_band', 'BandKernels',
     'freda_from_band'
 ]
 
 MASK_SHAPES = ('circle', 'square')
 MASK_EDGES = ('hard', 'cosine')
-
-#: Key ``FreqAugment(mix_in='preprocessor')`` sets on every sample whose
-#: image carries its pair's channels stacked behind its own: the mask
-#: settings (see :func:`mask_args`) for a fake to mix, None for the rest.
-#: The ``BatchFreDA`` batch augment mixes, drops the pair channels and
-#: removes the key.
-STACKED_PAIR_KEY = 'freda_deferred'
 
 
 def freda_mask(height: int,
@@ -97,10 +89,9 @@ def band_to_ratio(band: float, height: int, width: int) -> float:
 
 def mask_args(settings: dict, height: int, width: int) -> dict:
     """:class:`MaskCache` arguments (``radius``, ``shape``, ``edge``,
-    ``edge_width``, in Nyquist units) for FreDA settings at an image size,
-    so the transform and ``BatchFreDA`` read them alike.
+    ``edge_width``, in Nyquist units) for FreDA settings at an image size.
 
-    ``settings`` is what ``FreqAugment`` writes to ``freda_deferred``:
+    ``settings`` is what ``FreqAugment`` draws per image:
     ``dict(radius=..., mask_shape=...)`` (Nyquist ratio) or ``dict(band=...,
     mask_shape=...)`` (cycles per image side, converted with
     :func:`band_to_ratio` at this size), plus ``mask_edge`` and
@@ -206,8 +197,7 @@ def freda_mix(fake: np.ndarray, real: np.ndarray,
 def to_pixel_range(mixed: torch.Tensor, integer: bool) -> torch.Tensor:
     """A float mix back in [0, 255], in place: rounded as well for uint8
     images (``integer``), only clipped for float ones (``LoadFrame(
-    to_float32=True)``). The transform and the data preprocessor share it,
-    so both modes round alike."""
+    to_float32=True)``)."""
     if integer:
         mixed.round_()
     return mixed.clamp_(0, 255)
@@ -215,7 +205,7 @@ def to_pixel_range(mixed: torch.Tensor, integer: bool) -> torch.Tensor:
 
 class MaskCache:
     """Float low-pass masks cut to their used columns (``mask_columns``),
-    kept by (height, width, radius, shape, edge, edge_width, device); past
+    kept by (height, width, radius, shape, edge, edge_width); past
     ``size`` entries the oldest goes. Building one costs more than the mix
     it serves."""
 
@@ -224,16 +214,14 @@ class MaskCache:
         self._masks: 'OrderedDict[tuple, torch.Tensor]' = OrderedDict()
 
     def get(self, height: int, width: int, radius: float, shape: str,
-            device='cpu', edge: str = 'hard',
-            edge_width: float = 0.0) -> torch.Tensor:
-        key = (height, width, float(radius), shape, edge, float(edge_width),
-               str(device))
+            edge: str = 'hard', edge_width: float = 0.0) -> torch.Tensor:
+        key = (height, width, float(radius), shape, edge, float(edge_width))
         mask = self._masks.get(key)
         if mask is None:
             cols = mask_columns(
                 freda_mask(height, width, radius, shape, edge, edge_width))
             mask = torch.from_numpy(
-                np.ascontiguousarray(cols, dtype=np.float32)).to(device)
+                np.ascontiguousarray(cols, dtype=np.float32))
             if len(self._masks) >= self.size:
                 self._masks.popitem(last=False)
             self._masks[key] = mask

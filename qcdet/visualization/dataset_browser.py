@@ -24,10 +24,8 @@ from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 
 from qcdet.registry import DATA_SAMPLERS, DATASETS, HOOKS
-from qcdet.utils.freda import STACKED_PAIR_KEY, mask_args
 
 from .figure import new_figure
-from .freda_grid import freda_uint8
 
 __all__ = [
     'BROWSE_MODES', 'RecordingPipeline', 'EpochReplay', 'read_dynamic',
@@ -45,31 +43,13 @@ def _as_bgr_image(img) -> np.ndarray:
     return np.clip(np.asarray(img), 0, 255).astype(np.uint8)
 
 
-def _undefer_freda(img: np.ndarray,
-                   deferred: Optional[dict]) -> np.ndarray:
-    """``FreqAugment(mix_in='preprocessor')`` stacks the pair behind the
-    image (6 channels); mix them here as ``BatchFreDA`` would."""
-    image, pair = img[..., :3], img[..., 3:6]
-    if not deferred:
-        return image
-    return freda_uint8(image, pair,
-                       **mask_args(deferred, *image.shape[:2]))[1]
-
-
 def _step_image(results: dict) -> Optional[np.ndarray]:
     """The BGR image a pipeline step left in ``results``."""
     if 'inputs' in results:
-        img = _as_bgr_image(results['inputs'])
-    elif results.get('img') is not None:
-        img = _as_bgr_image(results['img'])
-    else:
-        return None
-    if img.shape[-1] == 6:
-        packed = results.get('data_samples')
-        deferred = results.get(STACKED_PAIR_KEY, getattr(
-            packed, 'metainfo', {}).get(STACKED_PAIR_KEY))
-        return _undefer_freda(img, deferred)
-    return img
+        return _as_bgr_image(results['inputs'])
+    if results.get('img') is not None:
+        return _as_bgr_image(results['img'])
+    return None
 
 
 class RecordingPipeline:

@@ -162,31 +162,3 @@ def test_getitem_seed_fixes_the_augmentation(tmp_path):
     np.random.seed(0)
     ds[(2, False, 7)]
     assert np.random.rand() == expected
-
-
-def test_deferred_freda_allows_only_geometric_transforms_after_it(tmp_path):
-    """FreqAugment(mix_in='preprocessor') stacks the pair behind the image
-    until the data preprocessor mixes: a photometric transform after it is
-    refused when the dataset is built, not in a worker."""
-    ann = mmengine_ann(tmp_path, RECORDS)
-    head = [dict(type='LoadFrame'),
-            dict(type='FreqAugment', mix_in='preprocessor')]
-    tail = [dict(type='PackDeepfakeInputs')]
-    geometric = [dict(type='Resize', scale=(32, 32)),
-                 dict(type='RandomFlip', prob=0.5, direction='horizontal')]
-    DeepfakeDataset(ann, pipeline=head + geometric + tail)
-    blur = dict(type='RandomGaussianBlur', sigma_range=(0.1, 2.0), prob=0.1)
-    with pytest.raises(ValueError, match='RandomGaussianBlur follows'):
-        DeepfakeDataset(ann, pipeline=head + geometric + [blur] + tail)
-    # before FreqAugment, or with FreDA mixed in the pipeline, it is fine
-    DeepfakeDataset(ann, pipeline=[head[0], blur, head[1]] + tail)
-    DeepfakeDataset(ann, pipeline=[head[0], dict(type='FreqAugment'), blur] +
-                    tail)
-
-    class OwnCrop:
-        freda_pair_safe = True  # opts in: acts alike on every channel
-
-        def __call__(self, results):
-            return results
-
-    DeepfakeDataset(ann, pipeline=head + [OwnCrop()] + tail)

@@ -113,19 +113,3 @@ def test_two_process_scores_are_synchronised(scored_root, tmp_path, cli):
                                                first['samples']['easy'])]
     assert first['num_fakes_with_feedback'] == sum(seen_raw) > 0
     assert [d is not None for d in first['samples']['dynamic']] == seen_raw
-
-
-def test_freda_mixed_on_the_batch_from_the_command_line(scored_root,
-                                                       tmp_path, cli):
-    """The command docs/method.md gives for FreDA mixed on the model's
-    device by the data preprocessor's BatchFreDA trains the QC demo."""
-    work = tmp_path / 'batch_freda'
-    out = cli.train(
-        'configs/qc_demo.py', work, scored_root,
-        **dict(OPTS, **{
-            'train_cfg.max_epochs': 1,
-            '+train_dataloader.dataset.pipeline.1.mix_in': 'preprocessor',
-            '+model.data_preprocessor.batch_augments': '[BatchFreDA]'}))
-    assert "mix_in='preprocessor'" in out and 'BatchFreDA' in out
-    assert epoch_file(work, 1)['num_easy'] > 0
-    assert (work / 'epoch_1.pth').is_file()

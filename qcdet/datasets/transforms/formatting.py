@@ -24,16 +24,13 @@ class PackDeepfakeInputs(BaseTransform):
     Args:
         meta_keys (Sequence[str]): Results keys copied into the data
             sample's metainfo; keys absent from a results dict are skipped.
-            ``freda_deferred`` (``FreqAugment(mix_in='preprocessor')``)
-            tells the ``BatchFreDA`` batch augment what to mix.
     """
 
     def __init__(self,
                  meta_keys: Sequence[str] = ('sample_idx', 'img_path',
                                              'video_id', 'dataset', 'method',
                                              'frame_idx', 'qc_easy',
-                                             'freda_applied',
-                                             'freda_deferred')):
+                                             'freda_applied')):
         self.meta_keys = tuple(meta_keys)
 
     def transform(self, results: dict) -> dict:

@@ -3,13 +3,9 @@ by giving it its paired real's low frequencies (colour, shading, coarse shape)
 while keeping the fake's high frequencies (where forgery traces live). The
 label stays fake. The arithmetic lives in ``qcdet.utils.freda``.
 
-The mix runs either here, per image in the DataLoader worker
-(``mix_in='pipeline'``: from the pair's stored low-frequency band where a band
-cache is attached, ``qcdet.datasets.pair_bands``, else from the decoded
-pair), or batched on the model's device by the data
-preprocessor's ``BatchFreDA`` batch augment (``mix_in='preprocessor'``): the
-worker then only loads the pair and stacks it behind the fake's channels,
-so the geometric augmentations that follow move both alike.
+The mix runs per image in the DataLoader worker: from the pair's stored
+low-frequency band where a band cache is attached
+(``qcdet.datasets.pair_bands``), else from the decoded pair.
 """
 import logging
 from typing import Optional, Sequence, Tuple, Union
@@ -23,7 +19,6 @@ from qcdet.registry import TRANSFORMS
 from qcdet.utils.freda import (
     MASK_EDGES,
     MASK_SHAPES,
-    STACKED_PAIR_KEY,
     BandKernels,
     MaskCache,
     band_extent,
@@ -35,19 +30,11 @@ from qcdet.utils.freda import (
 
 from .loading import read_image
 
-__all__ = ['FreqAugment', 'PAIR_SAFE_TRANSFORMS']
+__all__ = ['FreqAugment']
 
 _APPLY_TO = ('easy', 'all_fakes')
-_MIX_IN = ('pipeline', 'preprocessor')
 #: ``radius_ratio`` when neither it nor ``band`` is set
 _DEFAULT_RADIUS_RATIO = 0.1
-
-#: Transforms that act alike on every channel of an image (geometry only),
-#: so they may follow ``FreqAugment(mix_in='preprocessor')`` and move the
-#: stacked pair with the fake. A transform class opts in with
-#: ``freda_pair_safe = True``.
-PAIR_SAFE_TRANSFORMS = ('Resize', 'RandomFlip', 'RandomResizedCrop',
-                        'CenterCrop', 'RandomCrop', 'PackDeepfakeInputs')
 
 
 @TRANSFORMS.register_module()
@@ -57,14 +44,9 @@ class FreqAugment(BaseTransform):
     augmentations (the pair must still be pixel-aligned).
 
     Reads ``img``, ``label``, ``qc_easy``, ``pair_path``; writes ``img`` and
-    ``freda_applied`` (the sample gets FreDA, here or in the preprocessor).
-    With ``mix_in='pipeline'`` ``img`` keeps its shape (uint8 rounded and
-    clipped to [0, 255], or float32 clipped when loaded as float). With
-    ``mix_in='preprocessor'`` every sample's ``img`` gets the pair's channels
-    stacked behind its own (the fake again where there is nothing to mix) and
-    ``freda_deferred`` tells the ``BatchFreDA`` batch augment what to mix
-    (the mask settings, see ``mask_args``, or None); only geometric
-    transforms may follow (``check_later_transforms``).
+    ``freda_applied`` (the sample got FreDA). ``img`` keeps its shape
+    (uint8 rounded and clipped to [0, 255], or float32 clipped when loaded
+    as float).
 
     A fake without ``pair_path`` passes through unchanged (counted in
     ``num_unpaired``, warned once); a pair of another size is resized to the
@@ -88,11 +70,6 @@ class FreqAugment(BaseTransform):
         prob: chance to apply to an eligible fake.
         apply_to: ``'easy'`` (fakes the sampler marked ``qc_easy``) or
             ``'all_fakes'``.
-        mix_in: ``'pipeline'`` (here, per image, before the augmentations
-            that follow) or ``'preprocessor'`` (batched on the model's
-            device, after them, by ``data_preprocessor.batch_augments=
-            [dict(type='BatchFreDA')]``; for pipelines with geometric
-            augmentations only, and it spares the workers the FFTs).
         backend_args: passed to ``read_image`` for the pair.
         band: mask radius in cycles per image side (per face, on face
             crops), or a ``(low, high)`` range sampled per image: the same
@@ -111,7 +88,6 @@ class FreqAugment(BaseTransform):
                  radius_ratio: Union[float, Sequence[float], None] = None,
                  prob: float = 1.0,
                  apply_to: str = 'easy',
-                 mix_in: str = 'pipeline',
                  backend_args: Optional[dict] = None,
                  band: Union[float, Sequence[float], None] = None,
                  mask_edge: str = 'hard',
@@ -122,9 +98,6 @@ class FreqAugment(BaseTransform):
         if apply_to not in _APPLY_TO:
             raise ValueError(
                 f'apply_to must be one of {_APPLY_TO}, got {apply_to!r}')
-        if mix_in not in _MIX_IN:
-            raise ValueError(
-                f'mix_in must be one of {_MIX_IN}, got {mix_in!r}')
         if not 0.0 <= prob <= 1.0:
             raise ValueError(f'prob must be in [0, 1], got {prob}')
         if radius_ratio is not None and band is not None:
@@ -156,7 +129,6 @@ class FreqAugment(BaseTransform):
         self.edge_width = edge_width
         self.prob = prob
         self.apply_to = apply_to
-        self.mix_in = mix_in
         self.backend_args = backend_args
         self.num_unpaired = 0
         self.num_resized = 0
@@ -170,19 +142,18 @@ class FreqAugment(BaseTransform):
     @property
     def accepts_pair_bands(self) -> bool:
         """Whether a band cache can stand in for this transform's pairs: it
-        mixes here (``mix_in='pipeline'``) and reads the pair from
-        ``pair_path`` (a subclass that overrides ``_load_pair``, e.g.
-        ``SelfBlendFreqAugment``, brings its own pairs)."""
-        return self.mix_in == 'pipeline' and \
-            type(self)._load_pair is FreqAugment._load_pair
+        reads the pair from ``pair_path`` (a subclass that overrides
+        ``_load_pair``, e.g. ``SelfBlendFreqAugment``, brings its own
+        pairs)."""
+        return type(self)._load_pair is FreqAugment._load_pair
 
     def use_pair_bands(self, cache, entries: dict) -> None:
         """Mix from ``cache`` (a ``PairBandCache``) for the pairs in
         ``entries`` (``{pair_path as the pipeline sees it: cache entry}``).
         ``attach_pair_bands`` calls it once it has checked the cache."""
         if not self.accepts_pair_bands:
-            raise ValueError(f'{self!r} cannot use a band cache: it mixes '
-                             'in the preprocessor or brings its own pairs')
+            raise ValueError(f'{self!r} cannot use a band cache: it brings '
+                             'its own pairs')
         self._pair_bands = (cache, dict(entries))
 
     def band_extent_needed(self, height: int, width: int) -> Tuple[int, int]:
@@ -233,29 +204,6 @@ class FreqAugment(BaseTransform):
         return freda_from_band(fake, band, mask,
                                self._kernels.ops(height, width, b, k))
 
-    def check_later_transforms(self, transforms: Sequence) -> None:
-        """Refuses, with ``mix_in='preprocessor'``, a later transform that is
-        not pair-safe: a colour or blur transform would see six channels
-        (and fail in a worker) or change the fake alone, and the pair's low
-        frequencies mixed in later would undo it. ``DeepfakeDataset`` calls
-        it with the transforms that follow this one when it is built, so
-        the error comes before training starts."""
-        if self.mix_in != 'preprocessor':
-            return
-        for transform in transforms:
-            if isinstance(transform, FreqAugment):
-                return  # that one checks what follows it
-            name = type(transform).__name__
-            if name not in PAIR_SAFE_TRANSFORMS and not getattr(
-                    transform, 'freda_pair_safe', False):
-                raise ValueError(
-                    f'{name} follows FreqAugment(mix_in=\'preprocessor\'), '
-                    'which stacks the pair behind the image channels until '
-                    'the data preprocessor mixes them; only geometric '
-                    f'transforms {PAIR_SAFE_TRANSFORMS} (or classes with '
-                    f'freda_pair_safe = True) may come between. Move {name} '
-                    'before FreqAugment or use mix_in=\'pipeline\'')
-
     @staticmethod
     def _range(name: str, value) -> Tuple[float, float]:
         if isinstance(value, (int, float)):
@@ -276,8 +224,7 @@ class FreqAugment(BaseTransform):
         return low if low == high else float(np.random.uniform(low, high))
 
     def _settings(self) -> dict:
-        """One image's mask settings (see ``mask_args``), as
-        ``freda_deferred`` carries them."""
+        """One image's mask settings (see ``mask_args``)."""
         settings = {self._unit: self._sample_radius(),
                     'mask_shape': self.mask_shape}
         if self.mask_edge != 'hard':
@@ -312,12 +259,9 @@ class FreqAugment(BaseTransform):
 
     def transform(self, results: dict) -> dict:
         results['freda_applied'] = False
-        deferred = self.mix_in == 'preprocessor'
-        if deferred:
-            results[STACKED_PAIR_KEY] = None
         fake = results['img']
         if not self._wants(results):
-            return self._stack(results, fake) if deferred else results
+            return results
         pair_path = results.get('pair_path')
         if not pair_path:
             self.num_unpaired += 1
@@ -329,7 +273,7 @@ class FreqAugment(BaseTransform):
                     '(warned once, counted in num_unpaired)',
                     logger='current',
                     level=logging.WARNING)
-            return self._stack(results, fake) if deferred else results
+            return results
 
         if fake.ndim != 3:
             raise ValueError(f'FreqAugment needs an H x W x C image, got '
@@ -343,25 +287,10 @@ class FreqAugment(BaseTransform):
                 return results
         real = self._load_pair(pair_path, fake.shape)
         results['freda_applied'] = True
-        if deferred:
-            results[STACKED_PAIR_KEY] = settings
-            return self._stack(results, real.astype(fake.dtype, copy=False))
         height, width = fake.shape[:2]
         mask = self._masks.get(height, width,
                                **mask_args(settings, height, width))
         results['img'] = freda_image(fake, real, mask)
-        return results
-
-    @staticmethod
-    def _stack(results: dict, pair: np.ndarray) -> dict:
-        """``mix_in='preprocessor'``: the pair's channels behind the
-        image's, so one tensor carries both through the pipeline."""
-        img = results['img']
-        if img.ndim != 3:
-            raise ValueError(f'FreqAugment needs an H x W x C image, got '
-                             f'{img.shape} for {results.get("img_path")}')
-        # cv2.merge: ~7x faster than np.concatenate along the channel axis
-        results['img'] = cv2.merge([img, pair])
         return results
 
     def __repr__(self) -> str:
@@ -374,4 +303,4 @@ class FreqAugment(BaseTransform):
             f', pair_bands={self._pair_bands[0].prefix!r}'
         return (f'{self.__class__.__name__}(mask_shape={self.mask_shape!r}, '
                 f'{radius}, {edge}, prob={self.prob}, '
-                f'apply_to={self.apply_to!r}, mix_in={self.mix_in!r}{bands})')
+                f'apply_to={self.apply_to!r}{bands})')

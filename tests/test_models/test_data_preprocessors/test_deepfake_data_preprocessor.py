@@ -1,4 +1,3 @@
-import argparse
 
 import pytest
 import torch
@@ -57,66 +56,3 @@ def test_channels_last_changes_the_layout_not_the_values(channels_last):
     assert out.is_contiguous(
         memory_format=torch.channels_last) == channels_last
     assert out.is_contiguous() != channels_last
-
-
-class AddOne:
-    """A batch augment: adds 1 to every pixel and records its call."""
-
-    def __init__(self):
-        self.calls = []
-
-    def __call__(self, inputs, data_samples):
-        self.calls.append((inputs.shape, inputs.dtype))
-        return inputs + 1, data_samples
-
-
-def test_batch_augments_see_stacked_pixels_in_training_only():
-    """Like mmpretrain's ClsDataPreprocessor: batch augments run on the
-    stacked batch while training, here before the channel swap and
-    normalisation (FreDA rounds to pixel values)."""
-    augment = AddOne()
-    preprocessor = DeepfakeDataPreprocessor(
-        mean=[0.0] * 3, std=[2.0] * 3, bgr_to_rgb=True,
-        batch_augments=[augment])
-    img = torch.zeros(3, 4, 4, dtype=torch.uint8)
-    img[0] = 10  # blue
-    trained = preprocessor(dict(inputs=[img, img]), training=True)['inputs']
-    assert augment.calls == [((2, 3, 4, 4), torch.uint8)]
-    assert torch.equal(trained[:, 2], torch.full((2, 4, 4), 5.5))
-    assert torch.equal(trained[:, 0], torch.full((2, 4, 4), 0.5))
-    tested = preprocessor(dict(inputs=[img, img]))['inputs']
-    assert len(augment.calls) == 1
-    assert torch.equal(tested[:, 2], torch.full((2, 4, 4), 5.0))
-
-
-def test_batch_augments_are_built_from_the_registry():
-    from qcdet.models.batch_augments import BatchFreDA
-    preprocessor = DeepfakeDataPreprocessor(
-        batch_augments=[dict(type='BatchFreDA')])
-    assert isinstance(preprocessor.batch_augments[0], BatchFreDA)
-    named = DeepfakeDataPreprocessor(batch_augments=['BatchFreDA'])
-    assert isinstance(named.batch_augments[0], BatchFreDA)
-    with pytest.raises(KeyError, match='NoSuchAugment'):
-        DeepfakeDataPreprocessor(batch_augments=[dict(type='NoSuchAugment')])
-    with pytest.raises(TypeError, match='registered name or a callable'):
-        DeepfakeDataPreprocessor(batch_augments=[3])
-
-
-def test_batch_augments_from_the_command_line():
-    """``--cfg-options ...batch_augments=[BatchFreDA]`` gives a list of
-    names (MMEngine's DictAction has no dicts), which builds."""
-    from mmengine.config import Config, DictAction
-    parser = argparse.ArgumentParser()
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    args = parser.parse_args([
-        '--cfg-options',
-        'model.data_preprocessor.batch_augments=[BatchFreDA]'
-    ])
-    cfg = Config(dict(model=dict(data_preprocessor=dict(
-        type='DeepfakeDataPreprocessor'))))
-    cfg.merge_from_dict(args.cfg_options)
-    preprocessor = DeepfakeDataPreprocessor(
-        **{k: v for k, v in cfg.model.data_preprocessor.items()
-           if k != 'type'})
-    assert [type(a).__name__ for a in preprocessor.batch_augments] == [
-        'BatchFreDA']
