@@ -20,17 +20,11 @@
 # The generator's settings and its realism: docs/sbi.md.
 _base_ = [
     '../_base_/models/efficientnet_b4.py', '../_base_/datasets/ffpp_c23.py',
-    '../_base_/schedules/adam_10e_amp.py', '../_base_/gpu_runtime.py'
+    '../_base_/schedules/adam_10e_amp.py', '../_base_/gpu_runtime.py',
+    '../_base_/datasets/self_blend.py'
 ]
 img_size = 380
-train_pipeline = [
-    dict(type='LoadFrame'),
-    # first after loading: the landmarks are in the stored crop's pixels
-    dict(type='SelfBlend'),
-    # FreDA from the self-blend's source in memory (radius_ratio=0.1 at the
-    # loaded 256 px = band 12.8); only for samples the curriculum marks easy
-    dict(type='SelfBlendFreqAugment', mask_shape='circle', radius_ratio=0.1,
-         prob=1.0),
+train_pipeline = _base_.sbi_pipeline_head + [
     dict(type='Resize', scale=(img_size, img_size), keep_ratio=False),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='RandomApply', prob=0.3, transforms=[
@@ -41,10 +35,10 @@ train_pipeline = [
     dict(type='RandomJPEGCompression', quality_range=(40, 100), prob=0.5),
     dict(type='PackDeepfakeInputs'),
 ]
+# the test pipeline of _base_/datasets/deepfake_pipelines.py at img_size
 test_pipeline = [
-    dict(type='LoadFrame'),
-    dict(type='Resize', scale=(img_size, img_size), keep_ratio=False),
-    dict(type='PackDeepfakeInputs'),
+    dict(t, scale=(img_size, img_size)) if t.type == 'Resize' else t
+    for t in _base_.test_pipeline
 ]
 train_dataloader = dict(
     dataset=dict(reals_only=True, self_blend=True, pipeline=train_pipeline))

@@ -4,19 +4,12 @@
 # data set is seen), validated and tested on the usual real/fake splits.
 # Data: python tools/data/make_demo_data.py (writes the 68 landmarks SBI
 # needs). What is kept of SBI's protocol and what changes: docs/sbi.md.
-_base_ = ['../mobilenetv3/mobilenetv3_1xb32_12e_demo.py']
+_base_ = [
+    '../mobilenetv3/mobilenetv3_1xb32_12e_demo.py',
+    '../_base_/datasets/self_blend.py'
+]
 img_size = 64
-train_pipeline = [
-    dict(type='LoadFrame'),
-    # first after loading: the landmarks are in the loaded image's pixels,
-    # so nothing may move pixels before it (the dataset checks). It turns
-    # each self-blend record into its self-blend at the record's realism.
-    dict(type='SelfBlend'),
-    # FreDA (radius_ratio=0.1 = band 3.2 at 64 px), from the self-blend's
-    # source in memory; acts only on samples the QualityCurriculumSampler
-    # marks "easy", so a no-op here (and a ready slot for the QC twin)
-    dict(type='SelfBlendFreqAugment', mask_shape='circle', radius_ratio=0.1,
-         prob=1.0),
+train_pipeline = _base_.sbi_pipeline_head + [
     dict(type='Resize', scale=(img_size, img_size), keep_ratio=False),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackDeepfakeInputs'),

@@ -11,38 +11,30 @@ _base_ = ['./deepfake_pipelines.py']
 dataset_type = 'DeepfakeDataset'
 data_root = 'data/ffpp_c23'
 
-train_dataloader = dict(
-    batch_size=32,
+# What the three loaders share (a name starting with `__` stays out of the
+# config: MMEngine drops such names).
+__loader = dict(
     num_workers=8,
     persistent_workers=True,
     pin_memory=True,
     # one stacked tensor per batch leaves each worker, not one per image
-    collate_fn=dict(type='default_collate'),
+    collate_fn=dict(type='default_collate'))
+train_dataloader = dict(
+    __loader,
+    batch_size=32,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(type=dataset_type, data_root=data_root,
                  ann_file='annotations/train.json',
                  pipeline={{_base_.train_pipeline}}))
 val_dataloader = dict(
+    __loader,
     batch_size=64,
-    num_workers=8,
-    persistent_workers=True,
-    pin_memory=True,
-    # one stacked tensor per batch leaves each worker, not one per image
-    collate_fn=dict(type='default_collate'),
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type=dataset_type, data_root=data_root,
                  ann_file='annotations/val.json', test_mode=True,
                  pipeline={{_base_.test_pipeline}}))
 test_dataloader = dict(
-    batch_size=64,
-    num_workers=8,
-    persistent_workers=True,
-    pin_memory=True,
-    # one stacked tensor per batch leaves each worker, not one per image
-    collate_fn=dict(type='default_collate'),
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, data_root=data_root,
-                 ann_file='annotations/test.json', test_mode=True,
-                 pipeline={{_base_.test_pipeline}}))
+    val_dataloader,
+    dataset=dict(val_dataloader['dataset'], ann_file='annotations/test.json'))
 val_evaluator = dict(type='DeepfakeMetric')
 test_evaluator = val_evaluator
