@@ -79,7 +79,9 @@ VISUALIZERS = Registry('visualizer', parent=MMENGINE_VISUALIZERS,
 VISBACKENDS = Registry('vis_backend', parent=MMENGINE_VISBACKENDS,
                        locations=['qcdet.visualization'])
 
-# A new root: scorers of forgery quality (static identity similarity,
-# dynamic detector feedback) and the FQS combiner.
+# A new root: scorers of forgery quality and the FQS combiner. The lazy
+# location holds the training-time ones (dynamic feedback, FQS); the static
+# evaluators register when ``qcdet.offline.quality_evaluators`` is imported
+# (``qcdet.offline.static_quality`` does), so training never loads them.
 QUALITY_EVALUATORS = Registry('quality evaluator', scope='qcdet',
                               locations=['qcdet.quality'])

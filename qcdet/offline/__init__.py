@@ -5,6 +5,7 @@
 - ``synthetic_data``: the embedded synthetic demo dataset
   (``tools/data/make_demo_data.py``);
 - ``static_quality``: the static quality score of every fake, written into
-  an annotation file (``tools/quality/score_static.py``).
+  an annotation file (``tools/quality/score_static.py``), with the
+  evaluators of ``quality_evaluators``.
 
 Nothing here is imported by ``import qcdet`` or by the training loop."""

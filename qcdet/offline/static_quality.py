@@ -18,7 +18,7 @@ from qcdet.datasets.annotation_file import (
     resolve_data_root,
 )
 from qcdet.faces.embedders import fetch_arcface_model
-from qcdet.quality.base import read_bgr_image
+from qcdet.offline.quality_evaluators import read_bgr_image
 from qcdet.registry import QUALITY_EVALUATORS
 from qcdet.utils.atomic_files import write_json_atomic
 from qcdet.utils.download import ModelFileUnavailable

@@ -21,7 +21,7 @@ from qcdet.faces import (
     fetch_arcface_model,
     scales_input_inside,
 )
-from qcdet.quality.identity_similarity import IdentitySimilarityEvaluator
+from qcdet.offline.quality_evaluators import IdentitySimilarityEvaluator
 
 torch = pytest.importorskip('torch')
 pytest.importorskip('onnxruntime', reason='onnxruntime is not installed')

@@ -5,8 +5,8 @@ import json
 import numpy as np
 from scipy.stats import spearmanr
 
+from qcdet.offline.quality_evaluators import SSIMSimilarityEvaluator
 from qcdet.offline.synthetic_data.generate import generate_demo_dataset
-from qcdet.quality import SSIMSimilarityEvaluator
 
 # Stated thresholds: the mean within-family rho, and no family ranked
 # backwards. warp_reenact is the weakest: its warped region (mouth, eyes or

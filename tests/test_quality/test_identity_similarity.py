@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qcdet.quality.identity_similarity import (
+from qcdet.offline.quality_evaluators import (
     IdentitySimilarityEvaluator,
     cosine_to_similarity,
     dlib_distance_to_similarity,

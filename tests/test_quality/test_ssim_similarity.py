@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from qcdet.quality.ssim_similarity import SSIMSimilarityEvaluator, ssim
+from qcdet.offline.quality_evaluators import SSIMSimilarityEvaluator, ssim
 from qcdet.registry import QUALITY_EVALUATORS
 
 

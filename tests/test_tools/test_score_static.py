@@ -11,12 +11,12 @@ import pytest
 
 from qcdet.datasets.annotation_file import resolve_data_root
 from qcdet.offline import static_quality as static_scoring
+from qcdet.offline.quality_evaluators import SSIMSimilarityEvaluator
 from qcdet.offline.static_quality import (
     evaluator_config,
     partial_path,
     score_annotation,
 )
-from qcdet.quality.ssim_similarity import SSIMSimilarityEvaluator
 
 SSIM_CFG = evaluator_config('ssim')
 REPO = Path(__file__).resolve().parents[2]
