@@ -8,6 +8,12 @@ from setuptools.command.build_py import build_py
 # and tools/test.py --datasets find them there in a wheel install)
 MIM_FOLDERS = ('configs', 'tools')
 
+# pip install "qcdet[<extra>]", one requirements/<extra>.txt each; the
+# runtime install alone runs the default commands, and a missing extra's
+# package names its extra (qcdet/utils/optional_imports.py)
+EXTRAS = ('dlib', 'tensorboard', 'onnx', 'serve')
+EXTRA_REQUIREMENTS = {extra: f'requirements/{extra}.txt' for extra in EXTRAS}
+
 
 class BuildPyWithMimFiles(build_py):
     """build_py that also copies configs/ and tools/ into the built
@@ -50,7 +56,11 @@ setup(
     install_requires=read_requirements('requirements/runtime.txt'),
     extras_require={
         'tests': read_requirements('requirements/tests.txt'),
-        'optional': read_requirements('requirements/optional.txt'),
+        # every extra (requirements/optional.txt names their files)
+        'optional': [req for path in EXTRA_REQUIREMENTS.values()
+                     for req in read_requirements(path)],
+        **{extra: read_requirements(path)
+           for extra, path in EXTRA_REQUIREMENTS.items()},
     },
     license='Apache-2.0',
     zip_safe=False,

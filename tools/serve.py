@@ -22,6 +22,7 @@ from qcdet.utils.cli import (
     check_checkpoint,
     check_config,
     fail,
+    fail_unless_installed,
     inferencer_options,
 )
 
@@ -62,13 +63,7 @@ def check_args(args) -> None:
                         ('--max-video-seconds', args.max_video_seconds)):
         if value <= 0:
             fail(f'{flag} must be > 0, got {value:g}')
-    try:
-        import fastapi  # noqa: F401
-        import gradio  # noqa: F401
-        import uvicorn  # noqa: F401
-    except ImportError:
-        fail('tools/serve.py needs gradio: pip install -r '
-             'requirements/optional.txt')
+    fail_unless_installed(('gradio', 'fastapi', 'uvicorn'), 'tools/serve.py')
 
 
 def build_app(args, upload_dir: Path):

@@ -9,6 +9,7 @@ from mmengine.runner import load_checkpoint
 
 from qcdet.registry import MODELS
 from qcdet.utils.checkpoint import use_safe_checkpoint_loading
+from qcdet.utils.optional_imports import import_optional
 
 __all__ = ['RawImageDetector', 'build_model', 'export', 'torch_fake_probs',
            'check']
@@ -44,6 +45,7 @@ def build_model(cfg: Config, checkpoint: str) -> nn.Module:
 
 def export(model: nn.Module, out: str, height: int, width: int,
            opset: int) -> None:
+    import_optional('onnx', 'the ONNX export')  # torch.onnx needs it
     wrapper = RawImageDetector(model).eval()
     dummy = torch.zeros(1, 3, height, width)
     torch.onnx.export(wrapper, (dummy, ), out, input_names=['images'],
@@ -67,7 +69,7 @@ def check(model: nn.Module, out: str, height: int, width: int, batch: int,
           seed: int) -> float:
     """Max |p_fake| difference between onnxruntime and PyTorch on a random
     uint8 batch."""
-    import onnxruntime as ort
+    ort = import_optional('onnxruntime', 'checking the ONNX export')
     rng = np.random.default_rng(seed)
     images = rng.integers(0, 256, (batch, 3, height, width), dtype=np.uint8)
     session = ort.InferenceSession(out, providers=['CPUExecutionProvider'])

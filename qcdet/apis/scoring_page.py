@@ -24,6 +24,8 @@ from typing import Iterable, List, Optional, Tuple, Union
 import cv2
 import numpy as np
 
+from qcdet.utils.optional_imports import import_optional
+
 from .annotate import FAKE_COLOR, REAL_COLOR
 from .inferencer import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, media_kind
 
@@ -299,7 +301,7 @@ def build_page(scorer: MediaScorer, title: str = 'qcdet: is it fake?'):
     """The Gradio page: drop images or videos, see per file the fake
     probability, the per-frame score strip, the face crops scored and the
     Grad-CAM of the highest-scoring crop."""
-    import gradio as gr
+    gr = import_optional('gradio', 'the scoring page')
     from gradio.utils import get_upload_folder
     gradio_uploads = Path(get_upload_folder()).resolve()
 
@@ -377,7 +379,7 @@ def build_app(scorer: MediaScorer):
     """FastAPI app: ``POST /api/score`` (one multipart field ``file``,
     returns its record as JSON, or ``{"error": ...}`` with a 4xx code) and
     the Gradio page at ``/``."""
-    import gradio as gr
+    gr = import_optional('gradio', 'the scoring page')
     from fastapi import FastAPI, Request
     from fastapi.responses import JSONResponse
     from starlette.concurrency import run_in_threadpool

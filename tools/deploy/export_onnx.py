@@ -22,6 +22,7 @@ from qcdet.utils.cli import (
     check_checkpoint,
     check_config,
     fail,
+    fail_unless_installed,
     height_width,
 )
 
@@ -53,6 +54,7 @@ def main():
     args = parse_args()
     check_config(args.config)
     check_checkpoint(args.checkpoint)
+    fail_unless_installed(['onnx'], 'tools/deploy/export_onnx.py')
     from mmengine.config import Config
 
     from qcdet.apis import crop_size_from_cfg
