@@ -1,8 +1,8 @@
 """Benchmark v2 of the synthetic demo data: coarse, low-frequency cues on top
-of v1's fine traces, calibrated so
-that FreDA removes a real-deepfake-like share of a low-quality fake's
-difference from its real. (v2's pixel
-alignment is tested with v1's in test_synthetic.py.)"""
+of v1's fine traces, calibrated so that FreDA removes a real-deepfake-like
+share of a low-quality fake's difference from its real. (v2's pixel
+alignment is tested with v1's, in test_synthetic_data.py's
+test_fakes_are_pixel_aligned.)"""
 import itertools
 import json
 import os
@@ -23,10 +23,9 @@ from qcdet.offline.synthetic_data import (
     make_fake,
     sample_identity,
 )
+from studies.freda_energy import REAL_RANGE, energy_terms, share
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / 'benchmarks'))
-from freda_energy import REAL_RANGE, energy_terms, share  # noqa: E402
 
 DONORS = [sample_identity(np.random.default_rng(7))]
 

@@ -1,5 +1,5 @@
-"""Writes the synthetic demo dataset to disk, laid out like a real preprocessed
-deepfake dataset.
+"""Writes the synthetic demo dataset to disk, laid out like a real
+preprocessed deepfake dataset.
 
 Layout under ``out_dir``::
 
@@ -8,10 +8,9 @@ Layout under ``out_dir``::
     annotations/{train,val,test}.json      (MMEngine format, see
     docs/contracts.md)
 
-Every random draw comes from a generator seeded by ``(seed, stream, identity,
-video, family)``, so the
-output bytes depend only on the arguments, not on the number of workers or the
-order jobs finish in.
+Every random draw comes from a generator seeded by ``(seed, stream,
+identity, video, family)``, so the output bytes depend only on the arguments,
+not on the number of workers or the order jobs finish in.
 """
 import os
 import os.path as osp
@@ -88,7 +87,7 @@ def _write_png(path: str, image: np.ndarray) -> None:
 
 def _landmark_list(frame) -> List[List[float]]:
     """The frame's 68 points as the annotation stores them: ``[x, y]`` in
-    the image's pixels, 2 decimals (the key and format
+    the image's pixels, 2 decimals (the key and format that
     ``tools/data/preprocess.py --landmarks`` writes). A fake gets its real
     frame's points: the same pose and face outline (a ``blend_swap``'s inner
     features are its donor's, so there its eye, brow, nose and mouth points
@@ -215,12 +214,12 @@ def generate_demo_dataset(out_dir: str,
 
     ``out_dir`` must be empty, missing, or an earlier output of this function
     (which is replaced).
-    ``benchmark`` picks the forgery families: 'v1' (fine traces only) or 'v2'
-    (plus coarse, low-frequency
-    cues; see ``CoarseCues``). v2's annotation metainfo says
-    ``benchmark='v2'``; v1's carries no such key,
-    so its files stay as they were before v2 existed, but for the
-    ``landmarks`` every record carries (68 ``[x, y]``, ``face_landmarks``).
+
+    ``benchmark`` picks the forgery families: 'v1' (fine traces only) or
+    'v2' (plus coarse, low-frequency cues; see ``CueFamily``). v2's
+    annotation metainfo says ``benchmark='v2'``; v1's carries no such key, so
+    its files stay as they were before v2 existed, but for the ``landmarks``
+    every record carries (68 ``[x, y]``, ``face_landmarks``).
 
     'v3' (``forgeries_v3``): family-specific smooth shortcuts over a weak
     shared trace, every frame (real or fake) through a JPEG codec; its
