@@ -3,6 +3,10 @@ transform (rotation, uniform scale, translation)."""
 import cv2
 import numpy as np
 
+# here too as qcdet.faces.transform_points: a frame's landmarks into the crop
+# that align_face cut with the same matrix
+from qcdet.utils.geometry import transform_points
+
 __all__ = [
     'ARCFACE_TEMPLATE_112', 'estimate_similarity_transform',
     'arcface_template', 'align_face', 'transform_points'
@@ -38,16 +42,6 @@ def estimate_similarity_transform(src, dst):
     scale = (singular * sign).sum() / src_var
     translation = dst_mean - scale * rotation @ src_mean
     return np.hstack([scale * rotation, translation[:, None]])
-
-
-def transform_points(points, matrix):
-    """``(N, 2)`` points mapped by a 2x3 affine ``matrix`` (e.g. a frame's
-    landmarks into the crop :func:`align_face` cut with that matrix)."""
-    points = np.asarray(points, dtype=np.float64)
-    if points.ndim != 2 or points.shape[1] != 2:
-        raise ValueError(f'expected (N, 2) points, got {points.shape}')
-    matrix = np.asarray(matrix, dtype=np.float64)
-    return points @ matrix[:, :2].T + matrix[:, 2]
 
 
 def arcface_template(size=112, margin=1.0):

@@ -34,6 +34,7 @@ from mmcv.transforms import BaseTransform
 from mmengine.logging import print_log
 
 from qcdet.registry import TRANSFORMS
+from qcdet.utils.geometry import transform_points
 
 from .freq_augment import FreqAugment
 
@@ -398,7 +399,7 @@ class SelfBlend(BaseTransform):
                               borderMode=cv2.BORDER_CONSTANT)
         # the affine map's displacement is affine too: largest at a vertex
         hull = cv2.convexHull(points).reshape(-1, 2).astype(np.float64)
-        moved = hull @ affine[:, :2].T + affine[:, 2]
+        moved = transform_points(hull, affine)
         shift = float(np.linalg.norm(moved - hull, axis=1).max())
         elastic_px = np.random.uniform(0.5, 1.0) * self.elastic * face
         field = np.random.normal(0.0, 1.0, (2, 5, 5)).astype(np.float32)

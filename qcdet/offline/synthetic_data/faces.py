@@ -1,20 +1,17 @@
 """Procedural face renderer for the synthetic demo dataset.
 
 An identity is a frozen bag of drawing parameters. A frame is drawn on a
-supersampled canonical canvas
-(cv2 primitives + numpy shading), moved by the frame's pose with one affine
-warp, area-downsampled to the
-output size and composited over the identity's textured background. The
-renderer also returns soft region
-masks (face, inner face, eyes, mouth) in output pixels; the forgery families
-confine their manipulations
-to them, which is what keeps every fake pixel-aligned with its real frame
-outside the manipulated region.
+supersampled canonical canvas (cv2 primitives + numpy shading), moved by the
+frame's pose with one affine warp, area-downsampled to the output size and
+composited over the identity's textured background. The renderer also
+returns soft region masks (face, inner face, eyes, mouth) in output pixels;
+the forgery families confine their manipulations to them, which is what
+keeps every fake pixel-aligned with its real frame outside the manipulated
+region.
 
 Units: positions/sizes of the head are fractions of the canvas; feature
-positions are fractions of the
-face half-axes (``face_a`` horizontally, ``face_b`` vertically), measured from
-the face centre.
+positions are fractions of the face half-axes (``face_a`` horizontally,
+``face_b`` vertically), measured from the face centre.
 """
 import dataclasses
 import functools
@@ -22,6 +19,8 @@ from typing import Dict, List, Optional, Tuple
 
 import cv2
 import numpy as np
+
+from qcdet.utils.geometry import transform_points
 
 __all__ = [
     'Identity', 'Pose', 'Frame', 'INNER_FACE_FIELDS', 'sample_identity',
@@ -711,7 +710,7 @@ def face_landmarks(identity: Identity, pose: Pose,
     points = _canonical_landmarks(identity, pose, c)
     m = cv2.getRotationMatrix2D((0.5 * c, 0.5 * c), pose.angle, pose.scale)
     m[:, 2] += (pose.dx * ss, pose.dy * ss)
-    warped = points @ m[:, :2].T + m[:, 2]
+    warped = transform_points(points, m)
     # area downsampling by ss: output pixel j covers canvas [j*ss, (j+1)*ss)
     return ((warped + 0.5) / ss - 0.5).astype(np.float32)
 
