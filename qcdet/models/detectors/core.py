@@ -65,8 +65,7 @@ def consistency_loss(rep_a: torch.Tensor,
     return ((1 - cosine)**2).mean()
 
 
-# 'CORE': the registry name before the rename, for saved configs
-@MODELS.register_module(name=['COREDetector', 'CORE'])
+@MODELS.register_module()
 class COREDetector(DeepfakeDetector):
     """CORE (Ni et al., "CORE: COnsistent REpresentation Learning for Face
     Forgery Detection", CVPR Workshops 2022).

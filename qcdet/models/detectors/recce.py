@@ -48,8 +48,7 @@ def real_fake_metric_loss(embeddings: torch.Tensor,
     return loss
 
 
-# 'RECCE': the registry name before the rename, for saved configs
-@MODELS.register_module(name=['RECCEDetector', 'RECCE'])
+@MODELS.register_module()
 class RECCEDetector(DeepfakeDetector):
     """RECCE (Cao et al., "End-to-End Reconstruction-Classification
     Learning for Face Forgery Detection", CVPR 2022).
