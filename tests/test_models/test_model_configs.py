@@ -1,5 +1,6 @@
-"""Every model config under configs/_base_/models builds, and its head fits
-its backbone."""
+"""Every model config under configs/_base_/models builds, its head fits its
+backbone, and its data preprocessor comes from the one preprocessor base."""
+import ast
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,8 @@ from qcdet.registry import MODELS
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / 'configs' / '_base_' / \
     'models'
-CONFIGS = sorted(CONFIG_DIR.glob('*.py'))
+PREPROCESSOR = CONFIG_DIR / 'data_preprocessor.py'
+CONFIGS = sorted(p for p in CONFIG_DIR.glob('*.py') if p != PREPROCESSOR)
 
 
 def build(config_path):
@@ -44,3 +46,24 @@ def test_small_config_runs_a_batch():
     data = model.data_preprocessor(dict(inputs=inputs))
     predictions = model(**data, mode='predict')
     assert predictions[0].pred_score.shape == (2, )
+
+
+def bases(path):
+    """Every file `path` inherits, through `_base_`, recursively."""
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Assign) and node.targets[0].id == '_base_':
+            for base in ast.literal_eval(node.value):
+                base = (path.parent / base).resolve()
+                yield base
+                yield from bases(base)
+
+
+@pytest.mark.parametrize('config_path', CONFIGS, ids=lambda p: p.stem)
+def test_data_preprocessor_comes_from_the_one_base(config_path):
+    assert PREPROCESSOR in set(bases(config_path))
+    assert 'DeepfakeDataPreprocessor' not in config_path.read_text()
+    preprocessor = Config.fromfile(config_path).model.data_preprocessor
+    # the GPU settings are on for the FF++ backbones, off for the CPU ones
+    cpu = config_path.stem.endswith(('mobilenetv3_small', 'clip_vit_tiny'))
+    assert preprocessor.channels_last is preprocessor.non_blocking is \
+        (not cpu)
