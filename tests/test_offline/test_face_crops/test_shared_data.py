@@ -4,20 +4,18 @@ flags on DFDC-style footage built from them."""
 import importlib.util
 import json
 import os
-import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
+from benchmarks import dfdc_footage
 from qcdet.faces import FaceDetection
 from qcdet.offline.face_crops import build_layout, preprocess_dataset
 
 SIZE = 128
 REPO = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(REPO / 'benchmarks'))
-import dfdc_footage  # noqa: E402
 
 
 def shared(relative):

@@ -1,11 +1,10 @@
-import sys
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 from preprocess_videos import write_corrupt, write_video
 
+from benchmarks import dfdc_footage
 from qcdet.utils import video
 from qcdet.utils.video import (
     VideoReadError,
@@ -13,9 +12,6 @@ from qcdet.utils.video import (
     read_frames,
     video_frame_count,
 )
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[3] / 'benchmarks'))
-import dfdc_footage  # noqa: E402
 
 
 def test_evenly_spaced_indices_cover_the_whole_video():
