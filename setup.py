@@ -50,7 +50,7 @@ setup(
     long_description=open('README.md').read(),
     long_description_content_type='text/markdown',
     packages=find_packages(
-        exclude=('configs', 'tools', 'tests', 'benchmarks')),
+        exclude=('configs', 'tools', 'tests', 'benchmarks', 'studies')),
     include_package_data=True,
     python_requires='>=3.9',
     install_requires=read_requirements('requirements/runtime.txt'),

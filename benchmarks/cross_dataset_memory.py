@@ -1,7 +1,8 @@
 """Peak memory of scoring many frames: does testing stay flat in the number
 of frames (only ``(score, label, video_id)`` kept per frame)?
 
-``python benchmarks/cross_dataset_memory.py [--frames 100000] [--frames-per-video 32]``
+``python -m benchmarks.cross_dataset_memory [--frames 100000]
+[--frames-per-video 32]``
 
 Each measurement runs in a fresh process (so ``ru_maxrss`` is its own peak)
 at N and 2N frames; the difference is the growth caused by N more frames,
@@ -112,18 +113,21 @@ def run_loop(frames, frames_per_video, batch_size=256):
 
 def measure(mode, frames, frames_per_video):
     """Peak RSS (MB) of a fresh process scoring ``frames`` frames."""
-    out = subprocess.run(
-        [sys.executable, __file__, '--worker', mode, '--frames',
-         str(frames), '--frames-per-video', str(frames_per_video)],
-        cwd=REPO, capture_output=True, text=True,
-        env=dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS='1'))
+    out = subprocess.run([
+        sys.executable, '-m', 'benchmarks.cross_dataset_memory', '--worker',
+        mode, '--frames',
+        str(frames), '--frames-per-video',
+        str(frames_per_video)
+    ], cwd=REPO, capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=str(REPO),
+                                  OMP_NUM_THREADS='1'))
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-3000:])
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--frames', type=int, default=100_000,
                         help='N: frames of the smaller run (the larger has '
                         '2N)')

@@ -12,17 +12,17 @@ process so a shared machine's noise hits them alike.
 Prints ``<setting>_step_over_fwd_bwd`` (wall) and
 ``<setting>_step_over_fwd_bwd_cpu`` (this process's CPU time) lines.
 
-    python benchmarks/dataloader_ipc.py [--rounds 2] [--identities 20]
+    python -m benchmarks.dataloader_ipc [--rounds 2] [--identities 20]
 """
 import argparse
 import statistics
 import tempfile
 from pathlib import Path
 
-import torch  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
+import torch
+from mmengine.registry import init_default_scope
 
-import common  # noqa: E402
+from benchmarks.timed_training import REPO, build_cfg, make_data, train
 
 STACK = {'train_dataloader.collate_fn.type': 'default_collate'}
 SETTINGS = dict(base=({}, 'file_descriptor'),
@@ -32,7 +32,7 @@ SETTINGS = dict(base=({}, 'file_descriptor'),
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('--rounds', type=int, default=2)
     p.add_argument('--epochs', type=int, default=2)
     p.add_argument('--identities', type=int, default=20)
@@ -44,17 +44,17 @@ def main(argv=None):
     cpu = {name: [] for name in SETTINGS}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        common.make_data(tmp / 'demo', args.identities, 64)
+        make_data(tmp / 'demo', args.identities, 64)
         for r in range(args.rounds):
             for name, (options, strategy) in SETTINGS.items():
                 torch.multiprocessing.set_sharing_strategy(strategy)
                 run_args = argparse.Namespace(
                     epochs=args.epochs, workers=args.workers, img_size=64,
                     cfg_options=options)
-                cfg = common.build_cfg(common.REPO / 'configs/baseline_demo.py',
+                cfg = build_cfg(REPO / 'configs/baseline_demo.py',
                                    tmp / 'demo', tmp / f'{name}_{r}',
                                    run_args, f'{name}_{r}')
-                record = common.train(cfg, qc=False)
+                record = train(cfg, qc=False)
                 wall[name] += [v / b for v, b in zip(record.img_per_s(),
                                                      record.probe)]
                 cpu[name] += [v / b for v, b in zip(record.img_per_cpu_s(),

@@ -15,12 +15,6 @@ Prints ``name: value`` lines:
   fft_ms_per_image     rfft2 + irfft2 of one float image converted from uint8:
                        one plain FFT round trip
   mix_over_fft         mix_ms_per_image / fft_ms_per_image
-  deferred_ms_per_image  FreqAugment(mix_in='preprocessor') on one fake: the
-                       worker's share when the mix is deferred (pair read
-                       and stacked behind the fake)
-  batch_mix_ms_per_image  the BatchFreDA batch augment's mix of 32 such
-                       stacked fakes, per image (here on the CPU; on a GPU
-                       it runs on the device)
   pipeline_img_per_s_plain  demo train pipeline on 256 px frames, nothing
                             marked easy (FreqAugment passes through)
   pipeline_img_per_s_freda  the same with every fake marked easy (FreDA from
@@ -38,33 +32,29 @@ median over rounds, so a shared, noisy machine affects them alike. The fake
 and its pair are 256 px demo faces saved as PNG (smooth images compress well
 and take longer to decode than noise; ``--pair noise`` times a noise PNG).
 
-    python benchmarks/freda_speed.py [--repeats 50] [--rounds 7]
+    python -m benchmarks.freda_speed [--repeats 50] [--rounds 7]
         [--identities 5] [--pair face|noise] [--reference FILE]
         [--no-pipeline]
 """
 import argparse
-import os
 import tempfile
 import types
 from pathlib import Path
 
-os.environ.setdefault('OMP_NUM_THREADS', '1')
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import cv2
+import numpy as np
+import torch
 
-from common import interleaved  # noqa: E402
-from qcdet.datasets.pair_bands import (  # noqa: E402
+from benchmarks.timing import interleaved, one_thread
+from qcdet.datasets.pair_bands import (
     attach_pair_bands,
     build_pair_bands,
 )
-from qcdet.datasets.transforms.freq_augment import FreqAugment  # noqa: E402
-from qcdet.datasets.transforms.loading import read_image  # noqa: E402
-from qcdet.models.batch_augments import BatchFreDA  # noqa: E402
-from qcdet.registry import TRANSFORMS  # noqa: E402
+from qcdet.datasets.transforms.freq_augment import FreqAugment
+from qcdet.datasets.transforms.loading import read_image
+from qcdet.registry import TRANSFORMS
 
 SIZE = 256
-BATCH = 32
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -115,23 +105,11 @@ def freda_cases(dataset, tmp, pair, reference=None):
         image = torch.from_numpy(fake).permute(2, 0, 1).float()
         torch.fft.irfft2(torch.fft.rfft2(image), s=(SIZE, SIZE))
 
-    deferred = FreqAugment(radius_ratio=0.1, mix_in='preprocessor')
-    batch_freda = BatchFreDA()
-    stacked = torch.from_numpy(np.ascontiguousarray(
-        cv2.merge([fake, real]).transpose(2, 0, 1)))[None].repeat(
-            BATCH, 1, 1, 1)
-    to_mix = [dict(radius=0.1, mask_shape='circle')] * BATCH
-
     cases = dict(freda=augment(FreqAugment, bands=True),
                  band_read=lambda: np.array(cache.block(entry)),
                  pair_freda=augment(FreqAugment),
                  mix=augment(FreqAugment, mix_only=True),
-                 decode=lambda: read_image(pair_path), fft=fft_only,
-                 deferred=lambda: deferred.transform(
-                     dict(img=fake, label=1, qc_easy=True,
-                          pair_path=pair_path)),
-                 batch_mix=lambda: batch_freda.mix(
-                     stacked, to_mix))
+                 decode=lambda: read_image(pair_path), fft=fft_only)
     if reference is not None:
         cases['ref_freda'] = augment(reference.FreqAugment)
         cases['ref_mix'] = augment(reference.FreqAugment, mix_only=True)
@@ -173,7 +151,7 @@ def pipeline_cases(dataset, banded):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--repeats', type=int, default=50,
                         help='calls per case per round')
     parser.add_argument('--rounds', type=int, default=7)
@@ -189,8 +167,7 @@ def main(argv=None):
                         'REV:qcdet/datasets/transforms/freq_augment.py')
     parser.add_argument('--no-pipeline', action='store_true')
     args = parser.parse_args(argv)
-    torch.set_num_threads(1)
-    cv2.setNumThreads(1)
+    one_thread()
 
     with tempfile.TemporaryDirectory() as tmp:
         dataset = demo_dataset(tmp, args.identities)
@@ -207,8 +184,6 @@ def main(argv=None):
         print(f'decode_ms_per_image: {ms["decode"]:.3f}')
         print(f'fft_ms_per_image: {ms["fft"]:.3f}')
         print(f'mix_over_fft: {ms["mix"] / ms["fft"]:.2f}')
-        print(f'deferred_ms_per_image: {ms["deferred"]:.3f}')
-        print(f'batch_mix_ms_per_image: {ms["batch_mix"] / BATCH:.3f}')
         if reference is not None:
             for name in ('freda', 'mix'):
                 ref = ms[f'ref_{name}']  # the reference's FreDA reads pairs

@@ -23,7 +23,7 @@ Prints ``name: value`` lines:
   <pipeline>_recall               both together
   speedup_over_deepfakebench      qcdet_fps / deepfakebench_fps
 
-    python benchmarks/preprocess_speed.py [--frames-per-video 32]
+    python -m benchmarks.preprocess_speed [--frames-per-video 32]
         [--max-clips N] [--footage-faces N] [--footage-clip-frames 30]
         [--data DIR]
 """
@@ -34,12 +34,16 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault('OMP_NUM_THREADS', '1')
-import cv2  # noqa: E402
+import cv2
+from threadpoolctl import threadpool_limits
 
-import dfdc_footage  # noqa: E402
-from qcdet.faces import FaceCropper  # noqa: E402
-from qcdet.utils.video import evenly_spaced_indices, read_frames, video_frame_count  # noqa: E402
+from benchmarks import dfdc_footage
+from qcdet.faces import FaceCropper
+from qcdet.utils.video import (
+    evenly_spaced_indices,
+    read_frames,
+    video_frame_count,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -95,7 +99,7 @@ class Pipeline:
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('--frames-per-video', type=int, default=32,
                    help='sampled frames per video (preprocess.py: 32)')
     p.add_argument('--size', type=int, default=256)
@@ -108,6 +112,7 @@ def main(argv=None):
     p.add_argument('--data', default=os.environ.get(
         'QCDET_SHARED_DATA', str(REPO.parent / 'shared' / 'data')))
     args = p.parse_args(argv)
+    threadpool_limits(1)  # OpenMP and BLAS on one thread, as before
     data = Path(args.data)
     clips = sample_clips(data)[:args.max_clips]
     if not clips or not dfdc_footage.face_crop_paths(data):

@@ -1,10 +1,14 @@
-"""cProfile of one demo training run in the training process: where a step's time goes besides the model.
+"""cProfile of one demo training run in the training process: where a step's
+time goes besides the model.
 
-Builds the config like train_throughput.py does (generated demo data, no validation, no checkpoints), trains a
-warm-up epoch plus ``--epochs`` under cProfile and prints the functions with the most cumulative time, filtered by
-``--filter`` (a regular expression on file:function; default: the data path, hooks and the data preprocessor).
+Builds the config like train_throughput.py does (generated demo data, no
+validation, no checkpoints), trains a warm-up epoch plus ``--epochs`` under
+cProfile and prints the functions with the most cumulative time, filtered by
+``--filter`` (a regular expression on file:function; default: the data path,
+hooks and the data preprocessor).
 
-    python benchmarks/profile_train.py [--config configs/qc_demo.py] [--epochs 3] [--filter REGEX]
+    python -m benchmarks.profile_train [--config configs/qc_demo.py] \
+        [--epochs 3] [--filter REGEX]
 """
 import argparse
 import cProfile
@@ -13,17 +17,17 @@ import sys
 import tempfile
 from pathlib import Path
 
-import torch  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+import torch
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
 
-import common  # noqa: E402
+from benchmarks.timed_training import REPO, build_cfg, make_data
 
 DEFAULT_FILTER = 'qcdet|dataloader.py|collate|data_preprocessor|hook|seed'
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--config', default='configs/baseline_demo.py')
     parser.add_argument('--epochs', type=int, default=3)
     parser.add_argument('--identities', type=int, default=20)
@@ -34,9 +38,11 @@ def main(argv=None):
     init_default_scope('qcdet')
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        common.make_data(tmp / 'demo', args.identities, 64)
-        run_args = argparse.Namespace(epochs=args.epochs, workers=None, img_size=64, cfg_options=None)
-        cfg = common.build_cfg(common.REPO / args.config, tmp / 'demo', tmp / 'work', run_args, 'profile')
+        make_data(tmp / 'demo', args.identities, 64)
+        run_args = argparse.Namespace(epochs=args.epochs, workers=None,
+                                      img_size=64, cfg_options=None)
+        cfg = build_cfg(REPO / args.config, tmp / 'demo', tmp / 'work',
+                        run_args, 'profile')
         runner = Runner.from_cfg(cfg)
         profile = cProfile.Profile()
         profile.enable()

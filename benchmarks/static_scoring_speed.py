@@ -21,28 +21,24 @@ DFDC crops from ../shared/data, or ``--faces DIR``); without them those
 lines are skipped. Every figure is the median of ``--rounds`` rounds in
 which the backends alternate.
 
-    python benchmarks/static_scoring_speed.py [--pairs 8] [--rounds 3]
+    python -m benchmarks.static_scoring_speed [--pairs 8] [--rounds 3]
         [--faces DIR] [--backends ssim dlib onnx]
 """
 import argparse
 import json
-import os
 import tempfile
 import warnings
 from pathlib import Path
 
-os.environ.setdefault('OMP_NUM_THREADS', '1')
+import torch
+import torch.nn as nn
+
+from benchmarks.timing import interleaved, one_thread
+from qcdet.offline.quality_evaluators import read_bgr_image
+from qcdet.offline.synthetic_data import generate_demo_dataset
+from qcdet.registry import QUALITY_EVALUATORS
+
 REPO = Path(__file__).resolve().parents[1]
-
-import cv2  # noqa: E402
-import torch  # noqa: E402
-import torch.nn as nn  # noqa: E402
-
-from common import interleaved  # noqa: E402
-from qcdet.offline.synthetic_data import generate_demo_dataset  # noqa: E402
-from qcdet.quality.base import read_bgr_image  # noqa: E402
-from qcdet.registry import QUALITY_EVALUATORS  # noqa: E402
-
 DEFAULT_FACES = REPO / '..' / 'shared' / 'data' / 'cvit-dfdc-faces' / 'test'
 
 
@@ -80,7 +76,8 @@ class IResNet50(nn.Module):
         inplanes = 64
         for count, planes in zip(layers, widths):
             for i in range(count):
-                blocks.append(IBasicBlock(inplanes, planes, 2 if i == 0 else 1))
+                blocks.append(
+                    IBasicBlock(inplanes, planes, 2 if i == 0 else 1))
                 inplanes = planes
         self.features = nn.Sequential(*blocks, nn.BatchNorm2d(512))
         self.fc = nn.Linear(512 * 7 * 7, embedding_size)
@@ -145,7 +142,7 @@ def embed_case(evaluator, pairs):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('--pairs', type=int, default=8)
     p.add_argument('--rounds', type=int, default=3)
     p.add_argument('--faces', type=Path, default=DEFAULT_FACES,
@@ -153,8 +150,7 @@ def main(argv=None):
     p.add_argument('--backends', nargs='+', default=['ssim', 'dlib', 'onnx'],
                    choices=['ssim', 'dlib', 'onnx'])
     args = p.parse_args(argv)
-    torch.set_num_threads(1)
-    cv2.setNumThreads(1)
+    one_thread()
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

@@ -1,7 +1,7 @@
 """Seconds each tool takes to answer ``--help`` (the target: under 1 s,
 issue #21), the median of ``--rounds`` runs in fresh interpreters.
 
-    python benchmarks/tool_help_speed.py [--rounds 3]
+    python -m benchmarks.tool_help_speed [--rounds 3]
 
 Prints ``help_s <tool>: SECONDS`` per tool and ``help_s_max: SECONDS``.
 """

@@ -56,7 +56,7 @@ options given explicitly win). The QC config's FreDA reads the band cache
 (``QualityScoreHook(pair_bands='auto')``, built before the first QC run);
 ``--no-pair-bands`` times it reading the pairs instead.
 
-    python benchmarks/train_throughput.py [--rounds 10] [--epochs 2]
+    python -m benchmarks.train_throughput [--rounds 10] [--epochs 2]
         [--identities 20] [--img-size 64] [--preset demo|cpu256]
         [--no-pair-bands] [--workers N] [--threads 1] [--configs BASELINE QC]
         [--cfg-options KEY=VALUE ...] [--sharing-strategy file_system]
@@ -66,11 +66,11 @@ import statistics
 import tempfile
 from pathlib import Path
 
-import torch  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
+import torch
+from mmengine.config import DictAction
+from mmengine.registry import init_default_scope
 
-from common import REPO, build_cfg, make_data, train  # noqa: E402
+from benchmarks.timed_training import REPO, build_cfg, make_data, train
 
 #: defaults of each --preset (explicit options win)
 PRESETS = dict(demo=dict(rounds=10, identities=20, img_size=64),
@@ -78,7 +78,7 @@ PRESETS = dict(demo=dict(rounds=10, identities=20, img_size=64),
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('--preset', choices=sorted(PRESETS), default='demo',
                    help='demo: 64 px, 20 identities, 10 rounds; cpu256: '
                    '256 px, 8 identities, 3 rounds')

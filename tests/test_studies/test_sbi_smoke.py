@@ -1,16 +1,14 @@
-"""benchmarks/sbi_smoke.py: its pieces, and a tiny end-to-end run on the
+"""studies/sbi_smoke.py: its pieces, and a tiny end-to-end run on the
 shared clips (skipped where absent) that prints the tables, the ``name:
 value`` lines and writes the figure (the full-size figure is in
 docs/sbi.md)."""
 import json
-import sys
 
 import numpy as np
 import pytest
-from test_generalization_scripts import REPO, name_values, run_script
+from test_generalization import name_values, run_script
 
-sys.path.insert(0, str(REPO / 'benchmarks'))
-import sbi_smoke  # noqa: E402
+from studies import sbi_smoke
 
 # end to end through a subprocess: a minute or two
 pytestmark = pytest.mark.slow
@@ -68,7 +66,7 @@ def test_run_configs():
 def test_sbi_smoke_tiny(tmp_path, shared_data):
     from sklearn.metrics import roc_auc_score
     out = tmp_path / 'sbi'
-    text = run_script('sbi_smoke.py', '--shared', str(shared_data), '--out',
+    text = run_script('sbi_smoke', '--shared', str(shared_data), '--out',
                       str(out), '--seeds', '0', '--epochs', '1',
                       '--num-frames', '3', '--crop-size', '64',
                       '--img-size', '64', '--bootstrap', '50',

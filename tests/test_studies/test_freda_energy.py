@@ -1,15 +1,13 @@
-"""benchmarks/freda_energy.py runs at a tiny size and prints the FreDA energy
+"""studies/freda_energy.py runs at a tiny size and prints the FreDA energy
 shares as ``name: value`` lines."""
 import json
 import math
-import sys
 
 import cv2
-from test_generalization_scripts import REPO, name_values, run_script
-
-sys.path.insert(0, str(REPO / 'benchmarks'))
 import pytest
-from freda_energy import energy_terms, share, tercile  # noqa: E402
+from test_generalization import name_values, run_script
+
+from studies.freda_energy import energy_terms, share, tercile
 
 # end to end through subprocesses: minutes
 pytestmark = pytest.mark.slow
@@ -18,7 +16,7 @@ FAMILIES = ('blend_swap', 'warp_reenact', 'upsample', 'texture_noise')
 
 
 def test_freda_energy_tiny_synthetic(tmp_path):
-    text = run_script('freda_energy.py', '--benchmark', 'v1', 'v2',
+    text = run_script('freda_energy', '--benchmark', 'v1', 'v2',
                       '--num-identities', '6', '--frames-per-video', '1',
                       '--size', '32', '--out', str(tmp_path), '--shared',
                       str(tmp_path / 'absent'))
@@ -49,7 +47,7 @@ def test_freda_energy_tiny_synthetic(tmp_path):
 
 
 def test_freda_energy_ffpp(tmp_path, shared_data):
-    text = run_script('freda_energy.py', '--benchmark', 'v2',
+    text = run_script('freda_energy', '--benchmark', 'v2',
                       '--num-identities', '3', '--frames-per-video', '1',
                       '--size', '32', '--ffpp-frames', '1', '--out',
                       str(tmp_path), '--shared', str(shared_data))

@@ -1,6 +1,6 @@
-"""The generalisation and evaluator-validity benchmarks run end to end at a
-tiny size and print parsable
-``name: value`` lines (the figures themselves live in docs/results.md)."""
+"""The generalisation and evaluator-validity studies run end to end at a
+tiny size and print parsable ``name: value`` lines (the figures themselves
+live in docs/results.md)."""
 import json
 import os
 import re
@@ -10,15 +10,17 @@ from pathlib import Path
 
 import pytest
 
+from studies import generalization
+
 # end to end through subprocesses: minutes
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def run_script(script, *args, timeout=600):
+def run_script(module, *args, timeout=600):
     env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=str(REPO))
-    proc = subprocess.run([sys.executable, f'benchmarks/{script}', *args],
+    proc = subprocess.run([sys.executable, '-m', f'studies.{module}', *args],
                           cwd=REPO,
                           env=env,
                           capture_output=True,
@@ -44,7 +46,7 @@ def test_generalization_study_tiny(tmp_path):
         '--families', 'upsample', '--variants', 'baseline', 'qc',
         '--num-workers', '0', '--benchmark', 'v1'
     ]
-    text = run_script('generalization.py', *args)
+    text = run_script('generalization', *args)
     values = name_values(text)
     runs = json.loads((out / 'results.json').read_text())['runs']
     assert len(runs) == 4 and {r['variant']
@@ -87,16 +89,11 @@ def test_generalization_study_tiny(tmp_path):
     assert set(qc_run['frame_auc_by_quality']) == {'low', 'mid', 'high'}
     assert 'by true-quality tercile' in text
     # a rerun reuses the stored runs instead of training again
-    again = run_script('generalization.py', *args)
+    again = run_script('generalization', *args)
     assert again.strip().splitlines()[-1] == last
 
 
 def test_generalization_variant_overrides():
-    sys.path.insert(0, str(REPO / 'benchmarks'))
-    try:
-        import generalization
-    finally:
-        sys.path.pop(0)
     options = generalization.variant_options(
         'qc:sampler.temperature=0.25,hook.dynamic.signal=loss,sampler.mode=routing'
     )
@@ -123,7 +120,7 @@ def test_generalization_variant_overrides():
 
 
 def test_static_quality_validity_tiny(tmp_path):
-    text = run_script('static_quality_validity.py', '--out', str(tmp_path),
+    text = run_script('static_quality_validity', '--out', str(tmp_path),
                       '--num-identities', '6', '--frames-per-video', '2',
                       '--shared', str(tmp_path / 'absent'), '--workers', '1')
     values = name_values(text)
@@ -146,7 +143,7 @@ def test_static_quality_validity_tiny(tmp_path):
 
 
 def test_generalization_real_tiny(tmp_path, shared_data):
-    text = run_script('generalization_real.py', '--shared', str(shared_data),
+    text = run_script('generalization_real', '--shared', str(shared_data),
                       '--out', str(tmp_path), '--seeds', '0', '--epochs', '1',
                       '--num-frames', '3', '--img-size', '64', '--methods',
                       'Deepfakes', '--num-workers', '0')
@@ -163,7 +160,7 @@ def test_generalization_real_tiny(tmp_path, shared_data):
 
 def test_generalization_v3_tests_one_model_on_every_tested_family(tmp_path):
     out = tmp_path / 'study_v3'
-    text = run_script('generalization.py', '--out', str(out), '--seeds', '0',
+    text = run_script('generalization', '--out', str(out), '--seeds', '0',
                       '--epochs', '1', '--num-identities', '6',
                       '--frames-per-video', '2', '--train-frames-per-video',
                       '1', '--variants', 'baseline', 'qc', '--benchmark',
@@ -189,7 +186,7 @@ def test_generalization_v3_tests_one_model_on_every_tested_family(tmp_path):
 
 
 def test_benchmark_validity_prints_every_check(tmp_path):
-    text = run_script('benchmark_validity.py', '--out', str(tmp_path),
+    text = run_script('benchmark_validity', '--out', str(tmp_path),
                       '--seeds', '0', '1', '--epochs', '1',
                       '--num-identities', '6', '--frames-per-video', '2',
                       '--train-frames-per-video', '1', '--calibration',
