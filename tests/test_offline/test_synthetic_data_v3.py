@@ -1,7 +1,7 @@
 """Benchmark v3 of the synthetic demo data: smooth family-specific shortcuts
 over a weak shared trace, sensor noise kept, a JPEG codec on every frame and
 the oracle switch. Whether v3 is a valid test of FreDA is not checked here
-(benchmarks/benchmark_validity.py), only what the generator promises."""
+(studies/benchmark_validity.py), only what the generator promises."""
 import json
 import os
 import runpy

@@ -77,7 +77,7 @@ class CueFamily(ForgeryFamily):
     level``: strong at low q, faint at q = 1. ``coarse(fake, frame, level,
     params)`` returns the re-manipulated image and the region mask it applies
     in (so the fake stays aligned with its real outside the face). The cue
-    amplitudes are calibrated with ``benchmarks/freda_energy.py``: FreDA
+    amplitudes are calibrated with ``studies/freda_energy.py``: FreDA
     (circle, radius 0.1) removes 0.35-0.85 of a low-tercile fake's difference
     energy at 64 px, as it does on FF++ c23 Deepfakes to NeuralTextures.
 
