@@ -1,5 +1,9 @@
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -68,3 +72,58 @@ def closed_port_url():
         sock.bind(('127.0.0.1', 0))
         port = sock.getsockname()[1]
     return f'http://127.0.0.1:{port}'
+
+
+# Running the command-line tools end to end (tests/test_tools/, the CLIP
+# configs' tests): one copy of the helpers, handed out by the `cli` fixture.
+
+def cfg_options(data_root, **extra):
+    """--cfg-options that point every split at `data_root`, with loaders in
+    the test's own process and a log line each step."""
+    opts = dict(extra)
+    for split in ('train', 'val', 'test'):
+        opts[f'{split}_dataloader.dataset.data_root'] = str(data_root)
+        opts[f'{split}_dataloader.num_workers'] = 0
+        opts[f'{split}_dataloader.persistent_workers'] = False
+    opts.setdefault('default_hooks.logger.interval', 1)
+    return ['--cfg-options'] + [f'{k}={v}' for k, v in opts.items()]
+
+
+def run(args, timeout=900, **env_vars):
+    """Run a command from the repository root; fail the test with its
+    output's tail unless it exits 0. Returns stdout + stderr."""
+    env = dict(os.environ,
+               PYTHONPATH=str(REPO_ROOT),
+               OMP_NUM_THREADS='1',
+               **env_vars)
+    proc = subprocess.run([str(a) for a in args],
+                          cwd=REPO_ROOT,
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          timeout=timeout)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    return proc.stdout + proc.stderr
+
+
+def train(config, work_dir, data_root, *extra_args, **opts):
+    """tools/train.py CONFIG on `data_root`; `opts` become --cfg-options."""
+    return run([
+        sys.executable, 'tools/train.py', config, '--work-dir',
+        str(work_dir), *extra_args, *cfg_options(data_root, **opts)
+    ])
+
+
+def last_json(text):
+    """The last indented JSON object a tool printed (its metrics)."""
+    start = text.rindex('{\n')
+    return json.loads(text[start:text.index('}', start) + 1])
+
+
+@pytest.fixture(scope='session')
+def cli():
+    return SimpleNamespace(run=run,
+                           train=train,
+                           cfg_options=cfg_options,
+                           last_json=last_json,
+                           python=sys.executable)

@@ -307,29 +307,8 @@ def test_get_flops_counts_fused_attention():
 
 
 # End to end through the command-line tools on a tiny synthetic dataset,
-# as tests/test_tools/ does (whose fixtures live in that folder's conftest)
-
-def run(args, timeout=900):
-    env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS='1')
-    proc = subprocess.run([str(a) for a in args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=timeout)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
-    return proc.stdout + proc.stderr
-
-
-def cfg_options(data_root, **extra):
-    opts = dict(extra)
-    for split in ('train', 'val', 'test'):
-        opts[f'{split}_dataloader.dataset.data_root'] = str(data_root)
-        opts[f'{split}_dataloader.num_workers'] = 0
-        opts[f'{split}_dataloader.persistent_workers'] = False
-    opts.setdefault('default_hooks.logger.interval', 1)
-    return ['--cfg-options'] + [f'{k}={v}' for k, v in opts.items()]
-
-
-def last_json(text):
-    start = text.rindex('{\n')
-    return json.loads(text[start:text.index('}', start) + 1])
+# with the helpers of tests/test_tools (tests/conftest.py's `cli` fixture)
+ONE_EPOCH = {'train_cfg.max_epochs': 1}
 
 
 @pytest.fixture(scope='module')
@@ -347,30 +326,25 @@ def demo_root(tmp_path_factory):
     return root
 
 
-def train(config, work_dir, data_root):
-    return run([sys.executable, 'tools/train.py', config, '--work-dir',
-                work_dir, *cfg_options(data_root,
-                                       **{'train_cfg.max_epochs': 1})])
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize('config', DEMOS)
 def test_demo_config_trains_with_and_without_qc_and_tests(config, demo_root,
-                                                          tmp_path):
-    out = train(config, tmp_path / 'plain', demo_root)
+                                                          tmp_path, cli):
+    out = cli.train(config, tmp_path / 'plain', demo_root, **ONE_EPOCH)
     assert 'frame_auc' in out
     checkpoint = tmp_path / 'plain' / 'epoch_1.pth'
     assert checkpoint.is_file()
     if 'effort' in config:
         assert 'loss_orth' in out and 'loss_sv' in out
-    out = run([sys.executable, 'tools/test.py', config, checkpoint,
-               '--work-dir', tmp_path / 'test', *cfg_options(demo_root)])
-    metrics = last_json(out)
+    out = cli.run([sys.executable, 'tools/test.py', config, checkpoint,
+                   '--work-dir', tmp_path / 'test',
+                   *cli.cfg_options(demo_root)])
+    metrics = cli.last_json(out)
     for key in ('frame_auc', 'video_auc', 'eer', 'ap', 'acc'):
         assert 0.0 <= metrics[key] <= 1.0
 
     qc_config = str(Path(config).with_name('qc_' + Path(config).name))
-    train(qc_config, tmp_path / 'qc', demo_root)
+    cli.train(qc_config, tmp_path / 'qc', demo_root, **ONE_EPOCH)
     quality = json.loads(
         (tmp_path / 'qc' / 'quality' / 'epoch_1.json').read_text())
     # the detector's training forward fed the quality hook
@@ -380,26 +354,26 @@ def test_demo_config_trains_with_and_without_qc_and_tests(config, demo_root,
 @pytest.fixture(scope='module', params=[
     'configs/clip/clip_probe_vittiny_1xb32_12e_demo.py',
     'configs/effort/effort_vittiny_1xb32_12e_demo.py'])
-def trained(request, demo_root, tmp_path_factory):
+def trained(request, demo_root, tmp_path_factory, cli):
     work = tmp_path_factory.mktemp('clip_tools')
-    train(request.param, work, demo_root)
+    cli.train(request.param, work, demo_root, **ONE_EPOCH)
     return request.param, work / 'epoch_1.pth'
 
 
 @pytest.mark.slow
 def test_tools_on_a_trained_demo_detector(trained, demo_root, shared_data,
-                                          tmp_path):
+                                          tmp_path, cli):
     config, checkpoint = trained
     ann = demo_root / 'annotations'
     # several test sets in one run
-    out = run([sys.executable, 'tools/test.py', config, checkpoint,
-               '--work-dir', tmp_path, '--datasets', ann / 'test.json',
-               ann / 'val.json', *cfg_options(demo_root)])
+    out = cli.run([sys.executable, 'tools/test.py', config, checkpoint,
+                   '--work-dir', tmp_path, '--datasets', ann / 'test.json',
+                   ann / 'val.json', *cli.cfg_options(demo_root)])
     saved = json.loads((tmp_path / 'cross_dataset.json').read_text())
     assert len(saved['datasets']) == 2 and 'frame_auc' in saved['average']
 
     # FLOPs at the config's 64 px, attention included
-    out = run([sys.executable, 'tools/analysis/get_flops.py', config])
+    out = cli.run([sys.executable, 'tools/analysis/get_flops.py', config])
     assert 'input shape: (1, 3, 64, 64)' in out
     counted = next(json.loads(line) for line in out.splitlines()
                    if line.startswith('{"params"'))
@@ -407,8 +381,8 @@ def test_tools_on_a_trained_demo_detector(trained, demo_root, shared_data,
 
     # ONNX at the config's size; a ViT refuses any other
     onnx = tmp_path / 'model.onnx'
-    out = run([sys.executable, 'tools/deploy/export_onnx.py', config,
-               checkpoint, '--out', onnx])
+    out = cli.run([sys.executable, 'tools/deploy/export_onnx.py', config,
+                   checkpoint, '--out', onnx])
     assert 'equivalence check passed' in out and onnx.is_file()
     refused = subprocess.run(
         [sys.executable, 'tools/deploy/export_onnx.py', config,
@@ -422,9 +396,9 @@ def test_tools_on_a_trained_demo_detector(trained, demo_root, shared_data,
 
     # Grad-CAM on the ViT's patch tokens of a demo frame
     frame = sorted((demo_root).rglob('*.png'))[0]
-    out = run([sys.executable, 'tools/analysis/vis_cam.py', config,
-               checkpoint, frame, '--no-face-crop', '--out-dir',
-               tmp_path / 'cam', '--save-map'])
+    out = cli.run([sys.executable, 'tools/analysis/vis_cam.py', config,
+                   checkpoint, frame, '--no-face-crop', '--out-dir',
+                   tmp_path / 'cam', '--save-map'])
     assert 'backbone.model.blocks.3.norm1' in out
     heat = np.load(tmp_path / 'cam' / f'{frame.stem}_cam.npy')
     assert heat.std() > 0.01
@@ -435,8 +409,8 @@ def test_tools_on_a_trained_demo_detector(trained, demo_root, shared_data,
     if not video.is_file():
         pytest.skip(f'{video} absent')
     results = tmp_path / 'infer.json'
-    run([sys.executable, 'tools/infer.py', config, checkpoint, video,
-         '--num-frames', '2', '--out', results])
+    cli.run([sys.executable, 'tools/infer.py', config, checkpoint, video,
+             '--num-frames', '2', '--out', results])
     record = json.loads(results.read_text())[0]
     assert record['faces_found'] >= 1 and 0.0 <= record['score'] <= 1.0
 
@@ -444,7 +418,7 @@ def test_tools_on_a_trained_demo_detector(trained, demo_root, shared_data,
 @pytest.mark.slow
 def test_test_py_on_an_ffpp_clip_config_needs_no_weights(demo_root,
                                                          closed_port_url,
-                                                         tmp_path):
+                                                         tmp_path, cli):
     """tools/test.py with a CLIP FF++ config where the weights URL cannot
     be reached: the run's checkpoint holds every weight. The encoder is cut
     to one block (--cfg-options) so the checkpoint stays small."""
@@ -456,11 +430,11 @@ def test_test_py_on_an_ffpp_clip_config_needs_no_weights(demo_root,
     checkpoint = tmp_path / 'epoch_1.pth'
     torch.save(dict(state_dict=model.state_dict(), meta=dict()), checkpoint)
     url = f'{closed_port_url}/open_clip_model.safetensors'
-    out = run([sys.executable, 'tools/test.py', config, checkpoint,
-               '--work-dir', tmp_path / 'work',
-               *cfg_options(demo_root, **{
-                   'model.backbone.init_cfg.checkpoint': url,
-                   '+model.backbone.depth': 1,
-                   'test_dataloader.pin_memory': False,
-                   'model.data_preprocessor.channels_last': False})])
-    assert 0.0 <= last_json(out)['frame_auc'] <= 1.0
+    out = cli.run([sys.executable, 'tools/test.py', config, checkpoint,
+                   '--work-dir', tmp_path / 'work',
+                   *cli.cfg_options(demo_root, **{
+                       'model.backbone.init_cfg.checkpoint': url,
+                       '+model.backbone.depth': 1,
+                       'test_dataloader.pin_memory': False,
+                       'model.data_preprocessor.channels_last': False})])
+    assert 0.0 <= cli.last_json(out)['frame_auc'] <= 1.0
