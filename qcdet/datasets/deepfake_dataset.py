@@ -23,6 +23,7 @@ from .annotation_file import (
 )
 from .deepfakebench import is_deepfakebench_index, parse_deepfakebench_index
 from .frame_check import UnreadableFrame, unreadable_frames
+from .samplers.curriculum_contract import QC_EASY
 from .transforms.self_blend import LANDMARKS_HELP, SelfBlend
 
 __all__ = ['DeepfakeDataset']
@@ -348,7 +349,7 @@ class DeepfakeDataset(BaseDataset):
                 idx, easy = idx
         self.full_init()
         data_info = self.get_data_info(int(idx))
-        data_info['qc_easy'] = bool(easy)
+        data_info[QC_EASY] = bool(easy)
         if seed is None:
             data = self.pipeline(data_info)
         else:

@@ -23,6 +23,7 @@ from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 
+from qcdet.datasets.samplers.curriculum_contract import FREDA_APPLIED
 from qcdet.registry import DATA_SAMPLERS, DATASETS, HOOKS
 
 from .figure import new_figure
@@ -179,7 +180,7 @@ def _describe(replay: EpochReplay, item, metainfo: dict) -> dict:
     sample = dict(index=index, label=int(info['label']),
                   method=info.get('method', '?'),
                   img_path=info['img_path'],
-                  freda_applied=bool(metainfo.get('freda_applied', False)))
+                  freda_applied=bool(metainfo.get(FREDA_APPLIED, False)))
     fqs, plan = replay.fqs(), replay.plan
     if fqs is not None:
         value = fqs[index]

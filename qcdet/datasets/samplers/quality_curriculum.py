@@ -28,9 +28,10 @@ Two earlier readings stay as named options for the ablations:
 Why the sampler decides (and not the dataset): DataLoader workers hold their
 own copy of the dataset, so the per-sample decision has to travel with the
 index. The sampler yields ``(index, easy, seed)`` tuples, which
-``DeepfakeDataset.__getitem__`` unpacks into ``results['qc_easy']`` and a
+``DeepfakeDataset.__getitem__`` unpacks into ``results[QC_EASY]`` and a
 per-sample seed for the pipeline's random augmentations (so they do not
-depend on which worker loads the sample, nor on a resume).
+depend on which worker loads the sample, nor on a resume). The keys and
+interfaces of that hand-over are in ``curriculum_contract``.
 """
 import math
 from dataclasses import dataclass

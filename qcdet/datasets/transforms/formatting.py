@@ -8,6 +8,8 @@ from mmpretrain.structures import DataSample
 
 from qcdet.registry import TRANSFORMS
 
+from ..samplers.curriculum_contract import FREDA_APPLIED, QC_EASY, SAMPLE_IDX
+
 __all__ = ['PackDeepfakeInputs']
 
 
@@ -17,9 +19,10 @@ class PackDeepfakeInputs(BaseTransform):
 
     Gives ``dict(inputs=CHW tensor, data_samples=DataSample)``. The image
     keeps its dtype and channel order (BGR from :class:`LoadFrame`); the
-    data preprocessor converts to RGB and normalises. ``sample_idx`` travels
-    in the metainfo so per-sample training feedback can be matched back to
-    the dataset.
+    data preprocessor converts to RGB and normalises. The curriculum's keys
+    (``SAMPLE_IDX``, ``QC_EASY``, ``FREDA_APPLIED``, see
+    ``qcdet.datasets.samplers.curriculum_contract``) travel in the metainfo
+    so per-sample training feedback can be matched back to the dataset.
 
     Args:
         meta_keys (Sequence[str]): Results keys copied into the data
@@ -27,10 +30,10 @@ class PackDeepfakeInputs(BaseTransform):
     """
 
     def __init__(self,
-                 meta_keys: Sequence[str] = ('sample_idx', 'img_path',
+                 meta_keys: Sequence[str] = (SAMPLE_IDX, 'img_path',
                                              'video_id', 'dataset', 'method',
-                                             'frame_idx', 'qc_easy',
-                                             'freda_applied')):
+                                             'frame_idx', QC_EASY,
+                                             FREDA_APPLIED)):
         self.meta_keys = tuple(meta_keys)
 
     def transform(self, results: dict) -> dict:

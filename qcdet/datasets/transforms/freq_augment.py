@@ -28,6 +28,7 @@ from qcdet.utils.freda import (
     mask_args,
 )
 
+from ..samplers.curriculum_contract import FREDA_APPLIED, QC_EASY
 from .loading import read_image
 
 __all__ = ['FreqAugment']
@@ -253,12 +254,12 @@ class FreqAugment(BaseTransform):
     def _wants(self, results: dict) -> bool:
         if results.get('label') != 1:
             return False
-        if self.apply_to == 'easy' and not results.get('qc_easy', False):
+        if self.apply_to == 'easy' and not results.get(QC_EASY, False):
             return False
         return self.prob >= 1.0 or np.random.rand() < self.prob
 
     def transform(self, results: dict) -> dict:
-        results['freda_applied'] = False
+        results[FREDA_APPLIED] = False
         fake = results['img']
         if not self._wants(results):
             return results
@@ -282,11 +283,11 @@ class FreqAugment(BaseTransform):
         if self._pair_bands is not None:
             mixed = self._mix_from_band(results, fake, settings)
             if mixed is not None:
-                results['freda_applied'] = True
+                results[FREDA_APPLIED] = True
                 results['img'] = mixed
                 return results
         real = self._load_pair(pair_path, fake.shape)
-        results['freda_applied'] = True
+        results[FREDA_APPLIED] = True
         height, width = fake.shape[:2]
         mask = self._masks.get(height, width,
                                **mask_args(settings, height, width))

@@ -11,6 +11,11 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from qcdet.datasets.pair_bands import attach_pair_bands
+from qcdet.datasets.samplers.curriculum_contract import (
+    CurriculumDataset,
+    CurriculumSampler,
+    TrainFeedback,
+)
 from qcdet.quality import QualityScoreStore
 from qcdet.registry import HOOKS, QUALITY_EVALUATORS
 from qcdet.utils.atomic_files import write_json_atomic
@@ -56,15 +61,25 @@ def _json_list(values: np.ndarray) -> list:
 class QualityScoreHook(Hook):
     """Collects each fake's feedback from the training iterations' own
     outputs (``model.train_feedback``; no extra forward pass), recomputes FQS
-    before every epoch and hands it to the train sampler (anything with
-    ``set_scores``), logs per-method means and the hard/easy split, writes
+    before every epoch and hands it to the train sampler, logs per-method
+    means and the hard/easy split, writes
     ``work_dir/<out_dir>/epoch_{N}.json`` and keeps scores and curriculum in
     checkpoints.
 
+    What it calls is the curriculum contract
+    (``qcdet.datasets.samplers.curriculum_contract``, docs/contracts.md):
+    the training dataset is a ``CurriculumDataset`` (``get_labels``,
+    ``get_methods``, ``get_static_quality``), the train sampler a
+    ``CurriculumSampler`` (``set_scores``, ``set_max_epochs``,
+    ``last_plan``, ``state_dict``, ``load_state_dict``; another sampler
+    gets no scores, with a warning), and the model leaves a
+    ``TrainFeedback`` in ``train_feedback`` after a training step (a model
+    that leaves none reports nothing).
+
     The epoch's exposure (visits and FreDA'd visits per fake, by method and
-    FQS quartile) is counted from the feedback itself (``freda_applied`` of
-    each trained image), so it says what the detector saw; the hard/easy
-    split is the plan the sampler yielded (``sampler.last_plan``).
+    FQS quartile) is counted from the feedback itself (``freda`` of each
+    trained image), so it says what the detector saw; the hard/easy split
+    is the plan the sampler yielded (``sampler.last_plan``).
 
     Args:
         dynamic (dict): a QUALITY_EVALUATORS config turning feedback into d.
@@ -98,7 +113,7 @@ class QualityScoreHook(Hook):
         self.pair_bands = pair_bands
         self.pair_bands_rebuild = pair_bands_rebuild
         self.store: Optional[QualityScoreStore] = None
-        self.sampler = None
+        self.sampler: Optional[CurriculumSampler] = None
         self.num_skipped = 0  # non-finite feedback values skipped this epoch
 
     # ---------------------------------------------------------------- set-up
@@ -113,12 +128,11 @@ class QualityScoreHook(Hook):
             return
         loader = runner.train_dataloader
         dataset = loader.dataset
-        for attr in ('get_labels', 'get_static_quality', 'get_methods'):
-            if not hasattr(dataset, attr):
-                raise TypeError(
-                    f'QualityScoreHook needs a training dataset with '
-                    f'{attr}() (e.g. DeepfakeDataset), got '
-                    f'{type(dataset).__name__}')
+        if not isinstance(dataset, CurriculumDataset):
+            raise TypeError(
+                'QualityScoreHook needs a training dataset with '
+                'get_labels(), get_methods() and get_static_quality() '
+                f'(e.g. DeepfakeDataset), got {type(dataset).__name__}')
         self.labels = dataset.get_labels()
         self.methods = dataset.get_methods()
         self.store = QualityScoreStore(self.labels,
@@ -129,16 +143,16 @@ class QualityScoreHook(Hook):
                                             dtype=torch.float64)
         # this epoch's feedback, counted at its end (after_train_iter)
         self._pending_visits, self._pending_feedback = [], []
-        self.sampler = loader.sampler if hasattr(loader.sampler,
-                                                 'set_scores') else None
-        if self.sampler is None:
+        if isinstance(loader.sampler, CurriculumSampler):
+            self.sampler = loader.sampler
+            self.sampler.set_max_epochs(runner.max_epochs)
+        else:
+            self.sampler = None
             runner.logger.warning(
-                'QualityScoreHook: the train sampler has no set_scores(); '
+                f'QualityScoreHook: the train sampler '
+                f'{type(loader.sampler).__name__} is no CurriculumSampler; '
                 'scores are recorded but do not steer the curriculum. Use '
                 "sampler=dict(type='QualityCurriculumSampler').")
-        if self.sampler is not None and hasattr(self.sampler,
-                                                'set_max_epochs'):
-            self.sampler.set_max_epochs(runner.max_epochs)
         if self.pair_bands is not None:
             attach_pair_bands(dataset, self.pair_bands,
                               rebuild=self.pair_bands_rebuild,
@@ -168,7 +182,8 @@ class QualityScoreHook(Hook):
         tensor ops an update of the per-sample counts would."""
         model = runner.model.module if is_model_wrapper(runner.model) \
             else runner.model
-        feedback = getattr(model, 'train_feedback', None)
+        feedback: Optional[TrainFeedback] = getattr(model, 'train_feedback',
+                                                    None)
         if feedback is None:
             return
         model.train_feedback = None  # consumed: never counted twice
@@ -254,7 +269,7 @@ class QualityScoreHook(Hook):
     def _plan(self, epoch: int):
         """The plan the sampler yielded for ``epoch`` (None for samplers
         that plan nothing)."""
-        plan = getattr(self.sampler, 'last_plan', None)
+        plan = None if self.sampler is None else self.sampler.last_plan
         return plan if plan is not None and plan.epoch == epoch else None
 
     @staticmethod
@@ -335,7 +350,7 @@ class QualityScoreHook(Hook):
         # kept so far: recorded now, it is the same sum at the epoch's end
         self._flush_feedback()
         state = dict(store=self.store.state_dict())
-        if self.sampler is not None and hasattr(self.sampler, 'state_dict'):
+        if self.sampler is not None:
             state['sampler'] = self.sampler.state_dict()
         checkpoint[CKPT_KEY] = state
 

@@ -7,6 +7,11 @@ import torch.nn.functional as F
 from mmengine.model import BaseModel
 from mmpretrain.structures import DataSample
 
+from qcdet.datasets.samplers.curriculum_contract import (
+    FREDA_APPLIED,
+    SAMPLE_IDX,
+    TrainFeedback,
+)
 from qcdet.registry import MODELS
 
 __all__ = ['DeepfakeDetector']
@@ -32,11 +37,11 @@ class DeepfakeDetector(BaseModel):
     ``mmpretrain.EfficientNet``, ...); the last map is pooled.
 
     In ``'loss'`` mode the detector also leaves the per-sample outcome of
-    the same forward pass in ``self.train_feedback`` (detached, on CPU) for
-    ``QualityScoreHook``: ``sample_idx`` (LongTensor[B], -1 where the data
-    sample has none), ``fake_prob`` (Tensor[B]), ``loss`` (Tensor[B]),
-    ``label`` (LongTensor[B]) and ``freda`` (BoolTensor[B], the input went
-    through FreDA). See docs/contracts.md.
+    the same forward pass in ``self.train_feedback`` for
+    ``QualityScoreHook``: a ``TrainFeedback`` (``sample_idx``,
+    ``fake_prob``, ``loss``, ``label``, ``freda``; detached, on CPU) read
+    from the batch's ``SAMPLE_IDX`` and ``FREDA_APPLIED`` metainfo. See
+    ``qcdet.datasets.samplers.curriculum_contract`` and docs/contracts.md.
 
     Args:
         backbone: backbone config.
@@ -66,7 +71,7 @@ class DeepfakeDetector(BaseModel):
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
         self.head = MODELS.build(head)
-        self.train_feedback: Optional[dict] = None
+        self.train_feedback: Optional[TrainFeedback] = None
 
     def to(self, *args, **kwargs):
         if getattr(self.data_preprocessor, 'channels_last', False):
@@ -120,11 +125,11 @@ class DeepfakeDetector(BaseModel):
             # FreDA'd inputs are not the fake whose quality is measured
             sample_idx, freda = [], []
             for sample in data_samples:
-                meta = sample.metainfo
-                sample_idx.append(int(meta.get('sample_idx', -1)))
-                freda.append(bool(meta.get('freda_applied', False)))
+                # ``key in sample``: no metainfo dict built per sample
+                sample_idx.append(int(sample.get(SAMPLE_IDX, -1)))
+                freda.append(bool(sample.get(FREDA_APPLIED, False)))
             fake_prob = logits.float().softmax(dim=1)[:, 1]
-            self.train_feedback = dict(
+            self.train_feedback = TrainFeedback(
                 sample_idx=torch.tensor(sample_idx, dtype=torch.long),
                 fake_prob=fake_prob.cpu(),
                 loss=losses.detach().cpu(),
