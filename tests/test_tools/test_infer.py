@@ -10,12 +10,11 @@ import cv2
 import numpy as np
 import pytest
 
+from benchmarks import dfdc_footage
 from qcdet.apis import FAKE_COLOR, REAL_COLOR, DeepfakeInferencer
 from qcdet.faces import DlibHOGDetector, box_iou
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / 'benchmarks'))
-import dfdc_footage  # noqa: E402
 
 FFPP_VIDEO = ('icpr2020dfdc/ffpp/original_sequences/youtube/c23/videos/'
               '004.mp4')
