@@ -1,5 +1,5 @@
 # UCF on the small MobileNetV3 and the synthetic demo data (64 px), as
-# configs/baseline_demo.py. Data: python tools/data/make_demo_data.py
+# mobilenetv3_1xb32_12e_demo.py. Data: python tools/data/make_demo_data.py
 _base_ = [
     '../_base_/models/ucf_mobilenetv3_small.py',
     '../_base_/datasets/demo.py', '../_base_/schedules/adam_10e.py',
