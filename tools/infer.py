@@ -9,7 +9,6 @@ JSON record per input (see docs/testing_and_inference.md); inputs without a
 face or that cannot be read get a record with ``score: null`` and a
 ``reason``; the exit status is 1 when no input could be scored.
 """
-import argparse
 import json
 import os.path as osp
 from pathlib import Path
@@ -20,15 +19,14 @@ from qcdet.utils.cli import (
     check_config,
     fail,
     inferencer_options,
+    model_tool_parser,
 )
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(
-        description='Score images and videos with a deepfake detector: one '
+    parser = model_tool_parser(
+        'Score images and videos with a deepfake detector: one '
         'JSON record per input.')
-    parser.add_argument('config', help='config the model was trained with')
-    parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('inputs', nargs='+', metavar='INPUT',
                         help='image, video or folder of them')
     parser.add_argument('--out', help='write the records to this JSON file '

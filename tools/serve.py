@@ -12,7 +12,6 @@ the record tools/infer.py writes, as JSON. Scores come from the same
 ``DeepfakeInferencer`` call as infer.py's. Only uploaded bytes are read;
 each upload is deleted once scored (docs/testing_and_inference.md).
 """
-import argparse
 import shutil
 import tempfile
 from pathlib import Path
@@ -24,17 +23,16 @@ from qcdet.utils.cli import (
     fail,
     fail_unless_installed,
     inferencer_options,
+    model_tool_parser,
 )
 
 
 def build_parser():
     """The parser (tools/misc/serve_screenshot.py adds its own options to
     it)."""
-    parser = argparse.ArgumentParser(
-        description='Serve a local web page and a JSON endpoint that score '
+    parser = model_tool_parser(
+        'Serve a local web page and a JSON endpoint that score '
         'uploaded images and videos with a deepfake detector.')
-    parser.add_argument('config', help='config the model was trained with')
-    parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--host', default='127.0.0.1',
                         help='address to listen on (default: %(default)s, '
                         'this machine only; 0.0.0.0 opens it to the network)')

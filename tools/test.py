@@ -5,7 +5,6 @@ With ``--datasets A B ...`` the checkpoint is tested on each set in one run
 and their average is printed and saved as ``cross_dataset.json`` and
 ``cross_dataset.csv`` in the work dir. See docs/testing_and_inference.md.
 """
-import argparse
 import json
 import os
 import os.path as osp
@@ -18,16 +17,16 @@ from qcdet.utils.cli import (
     check_config,
     check_data_files,
     fail,
+    model_tool_parser,
     vis_backends_config,
 )
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(
-        description='Test a deepfake detector checkpoint on the config\'s '
-        'test set or, with --datasets, on several sets in one run.')
-    parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser = model_tool_parser(
+        'Test a deepfake detector checkpoint on the config\'s '
+        'test set or, with --datasets, on several sets in one run.',
+        config_help='test config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and metrics')
     parser.add_argument(
         '--out', help='dump per-frame predictions to this pickle file')

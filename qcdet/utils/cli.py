@@ -4,6 +4,7 @@ Light on purpose (no torch, MMEngine or OpenCV at import): the tools build
 their parsers from it, so ``--help`` and the checks of paths and
 ``--cfg-options`` answer at once, before the model loads.
 """
+import argparse
 import difflib
 import os.path as osp
 from pathlib import Path
@@ -22,6 +23,17 @@ FACE_DETECTOR_CHOICES = ('cascade', 'dlib', 'retinaface')
 DEFAULT_FACE_DETECTOR = 'cascade'
 
 REPO_CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
+
+
+def model_tool_parser(description: str,
+                      config_help: str = 'config the model was trained with'
+                      ) -> argparse.ArgumentParser:
+    """The parser every tool that loads a trained detector starts from:
+    its positional ``config`` and ``checkpoint``, in that order."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument('config', help=config_help)
+    parser.add_argument('checkpoint', help='checkpoint file')
+    return parser
 
 
 def fail(message: str):

@@ -25,11 +25,10 @@ layer.
 Torch, OpenCV and the model load after the arguments, so ``--help``
 answers at once.
 """
-import argparse
 import sys
 from pathlib import Path
 
-from qcdet.utils.cli import FACE_DETECTOR_CHOICES
+from qcdet.utils.cli import FACE_DETECTOR_CHOICES, model_tool_parser
 
 # the classes Grad-CAM can explain (qcdet.visualization.cam.CAM_TARGETS,
 # checked equal by tests/test_tools/test_vis_cam.py)
@@ -37,12 +36,10 @@ TARGETS = ('fake', 'real')
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(
-        description='Show where a detector finds its evidence: Grad-CAM of '
+    parser = model_tool_parser(
+        'Show where a detector finds its evidence: Grad-CAM of '
         'each face crop, as a panel of crop, heat map and overlay with the '
         'fake score.')
-    parser.add_argument('config', help='config the model was trained with')
-    parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('inputs', nargs='+', metavar='INPUT',
                         help='image, video or folder of them')
     parser.add_argument('--out-dir', default='work_dirs/vis_cam',

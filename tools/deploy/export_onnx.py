@@ -14,7 +14,6 @@ size of the config's test pipeline (its ``Resize``, as ``tools/infer.py``
 crops faces). A model made for one input size (a ViT's position embedding,
 F3Net's DCT) is refused at any other with a one-line message.
 """
-import argparse
 
 from qcdet.utils.cli import (
     add_cfg_options_argument,
@@ -24,15 +23,15 @@ from qcdet.utils.cli import (
     fail,
     fail_unless_installed,
     height_width,
+    model_tool_parser,
 )
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(
-        description='Export a detector to ONNX and check it against '
-        'PyTorch with onnxruntime.')
-    parser.add_argument('config', help='config file')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser = model_tool_parser(
+        'Export a detector to ONNX and check it against '
+        'PyTorch with onnxruntime.',
+        config_help='config file')
     parser.add_argument('--out', default='model.onnx', help='ONNX file')
     parser.add_argument('--shape', type=int, nargs='+', default=None,
                         help='input height and width (one value: square; '
