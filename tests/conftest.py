@@ -10,6 +10,20 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+def _share_the_cores_between_workers():
+    """Under pytest-xdist (pytest.ini's ``-n auto``) each worker, and every
+    tool it starts, gets its share of the cores instead of all of them:
+    torch's and OpenMP's threads would otherwise fight across workers."""
+    workers = int(os.environ.get('PYTEST_XDIST_WORKER_COUNT', '1'))
+    if workers > 1:
+        threads = str(max(1, (os.cpu_count() or 1) // workers))
+        for name in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
+            os.environ[name] = threads
+
+
+_share_the_cores_between_workers()
+
+
 def shared_data_dir() -> Path:
     """Research media read in place from ../shared/data (never copied)."""
     env = os.environ.get('QCDET_SHARED_DATA')

@@ -303,6 +303,7 @@ def test_score_static_style_cache_serves_training(data, monkeypatch):
 
 
 # ------------------------------------------- DataLoader workers, processes
+@pytest.mark.slow
 def test_workers_open_the_map_themselves_and_match(data, monkeypatch):
     ds = dataset(data)
     cache = attach_pair_bands(ds, 'auto')
@@ -344,6 +345,7 @@ def _attach_in_group(rank, root, port, out):
         dist.destroy_process_group()
 
 
+@pytest.mark.slow
 def test_two_processes_build_once_and_agree(data, tmp_path):
     mp.spawn(_attach_in_group, args=(str(data), _free_port(), str(tmp_path)),
              nprocs=2)

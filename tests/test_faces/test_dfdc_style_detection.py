@@ -33,6 +33,7 @@ def recall(cropper, frames_and_boxes):
                     for frame, box in frames_and_boxes])
 
 
+@pytest.mark.slow
 def test_default_detector_finds_dfdc_style_faces(frames_and_boxes):
     assert DEFAULT_FACE_DETECTOR == 'cascade'
     default = recall(FaceCropper(), frames_and_boxes)

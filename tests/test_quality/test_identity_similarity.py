@@ -90,6 +90,7 @@ def test_bad_arguments():
         IdentitySimilarityEvaluator(backend='onnx')
 
 
+@pytest.mark.slow
 def test_ffpp_quality_ranking(dlib_evaluator):
     """NeuralTextures only re-renders the mouth, so its faces keep the
     original identity; Deepfakes and FaceSwap paste another person's face."""

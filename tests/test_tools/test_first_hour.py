@@ -114,6 +114,7 @@ def test_cfg_options_plus_adds_a_key_on_purpose():
     assert 'my_note=7' in result.stdout and 'max_epochs=3' in result.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('config, ann, command', [
     ('configs/qc_demo.py', 'train_static.json',
      'tools/quality/score_static.py'),
@@ -147,6 +148,7 @@ def write_frames(folder, n, corrupt=None, missing=None):
     return records
 
 
+@pytest.mark.slow
 def test_verify_dataset_lists_missing_and_corrupt_frames(tmp_path):
     records = write_frames(tmp_path / 'set', 4, corrupt=1, missing=2)
     ann = tmp_path / 'set' / 'ann.json'

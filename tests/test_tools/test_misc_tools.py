@@ -107,6 +107,7 @@ def check_against_plan(samples, plan, items, fqs):
     assert {'easy', 'hard'} <= kinds
 
 
+@pytest.mark.slow
 def test_browse_dataset_shows_the_planned_epoch(static_root, tmp_path,
                                                 cli):
     log = browse(cli, static_root, tmp_path, '--epoch', '2')

@@ -182,6 +182,7 @@ def test_output_must_be_a_new_file(dataset):
         score_annotation(dataset, dataset, SSIM_CFG, progress=False)
 
 
+@pytest.mark.slow
 def test_two_workers_match_one(dataset):
     one, _ = run(dataset, out_name='one.json', workers=1)
     two, _ = run(dataset, out_name='two.json', workers=2)
@@ -210,6 +211,7 @@ def test_cli(dataset, capsys):
     assert 'missing pair file: 1' in printed and 'A ' in printed
 
 
+@pytest.mark.slow
 def test_cli_writes_no_bar_updates_into_a_file(dataset):
     """A log file or pipe gets the report, not one bar update per pair
     (carriage returns); the bar is for terminals."""

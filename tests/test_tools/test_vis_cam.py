@@ -68,6 +68,7 @@ def check_panel(panel, crop, panel_size=256):
     assert panel[:-panel_size].std() > 10  # the score strip has text
 
 
+@pytest.mark.slow
 def test_vis_cam_on_a_demo_crop(demo_root, checkpoint, tmp_path, cli):
     image = next(iter(sorted((demo_root / 'fake').rglob('*.png'))))
     log = vis_cam(cli, checkpoint, tmp_path, str(image), '--no-face-crop')
